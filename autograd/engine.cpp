@@ -1,0 +1,263 @@
+#include "engine.h"
+
+#include <atomic>
+#include <unordered_map>
+
+#include "../tensor/creation.h"
+#include "grad_mode.h"
+#include "node.h"
+#include "ops/arithmetic.h"
+
+namespace nabla::autograd {
+
+// ---- recording ---------------------------------------------------------------
+
+namespace detail {
+
+void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
+            size_t num_inputs, const Tensor* saved, size_t num_saved) {
+  node->name = name;
+  node->inputs.resize(num_inputs);
+  for (size_t i = 0; i < num_inputs; ++i) {
+    const Tensor& t = inputs[i];
+    if (!t.defined() || !t.requires_grad()) continue;  // no gradient flows there
+    if (t.grad_fn()) node->inputs[i].node = t.grad_fn();
+    else node->inputs[i].leaf = t.impl_ptr();
+  }
+  for (size_t i = 0; i < num_saved; ++i)
+    if (saved[i].defined()) node->saved.push_back({saved[i].storage(), saved[i].version()});
+  node->shape = out.shape();
+  node->dtype = out.dtype();
+  node->device = out.device();
+  out.impl()->grad_fn = node;
+}
+
+namespace {
+constexpr int kMaxDisposeDepth = 64;
+thread_local int dispose_depth = 0;
+thread_local std::vector<std::unique_ptr<Trash>> trash;
+}  // namespace
+
+bool enter_dispose() {
+  if (dispose_depth >= kMaxDisposeDepth) return false;
+  ++dispose_depth;
+  return true;
+}
+
+void leave_dispose() {
+  if (dispose_depth == 1) {
+    // Back at the top: destroy what deeper levels queued, each at depth 1.
+    while (!trash.empty()) {
+      std::unique_ptr<Trash> t = std::move(trash.back());
+      trash.pop_back();
+      t.reset();
+    }
+  }
+  --dispose_depth;
+}
+
+void defer(std::unique_ptr<Trash> t) { trash.push_back(std::move(t)); }
+
+}  // namespace detail
+
+// ---- the engine --------------------------------------------------------------
+
+namespace {
+
+std::atomic<uint64_t> visit_counter{0};
+
+// a + b where either may be undefined (no gradient yet).
+Tensor add_grads(const Tensor& a, const Tensor& b) {
+  if (!a.defined()) return b;
+  if (!b.defined()) return a;
+  return a + b;
+}
+
+void check_grad_shape(const Tensor& g, const Shape& expected, const char* op, size_t input) {
+  NABLA_CHECK(g.shape() == expected, op, "backward returned a gradient of shape ", shape_str(g.shape()),
+              " for input ", input, " of shape ", shape_str(expected));
+}
+
+// Accumulates g into a leaf's .grad, as PyTorch's AccumulateGrad:
+// in place when nothing else can see the buffer, so a steady training loop
+// reuses the same .grad memory every step.
+void accumulate_into_leaf(TensorImpl* leaf, Tensor g, bool create_graph) {
+  for (const TensorHook& hook : leaf->hooks) {
+    Tensor r = hook(g);
+    if (r.defined()) g = r;
+  }
+  Tensor current(leaf->grad);
+  if (!current.defined()) {
+    // Take g itself only if nobody else holds it; otherwise copy, so a later
+    // in-place accumulation cannot write into someone else's tensor.
+    bool exclusive = g.impl_ptr().use_count() <= 2 && g.storage().use_count() == 1;
+    leaf->grad = create_graph ? g.impl_ptr() : (exclusive ? g.detach() : g.detach().clone()).impl_ptr();
+  } else if (!create_graph && !current.requires_grad()) {
+    NoGradGuard guard;
+    current.add_(g);
+  } else {
+    leaf->grad = (current + g).impl_ptr();
+  }
+}
+
+struct Capture {
+  std::unordered_map<const TensorImpl*, size_t> leaves;  // leaf input -> result slot
+  std::unordered_map<const Node*, size_t> nodes;         // non-leaf input -> slot
+  std::vector<Tensor> results;
+};
+
+void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
+                  bool create_graph, Capture* capture) {
+  NABLA_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward", "got ",
+              grad_outputs.size(), " gradients for ", outputs.size(), " outputs");
+  retain_graph = retain_graph || create_graph;
+  const uint64_t visit = ++visit_counter;
+
+  // 1. Seed the outputs' gradients and find every node reachable from them,
+  //    counting for each how many edges lead into it.
+  std::vector<Node*> stack;
+  std::vector<std::shared_ptr<Node>> roots;
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& y = outputs[i];
+    NABLA_CHECK(y.defined() && y.requires_grad(), "backward",
+                "output ", i, " does not require grad: nothing to differentiate (did you call detach() or run "
+                "under NoGradGuard?)");
+    Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
+    if (!g.defined()) {
+      NABLA_CHECK(y.numel() == 1, "backward", "grad can be implied only for one-element outputs, but the output has "
+                  "shape ", shape_str(y.shape()), "; pass a gradient of that shape");
+      g = ones_like(y);
+    }
+    NABLA_CHECK(g.shape() == y.shape(), "backward", "gradient of shape ", shape_str(g.shape()),
+                " does not match the output's shape ", shape_str(y.shape()));
+    if (!y.grad_fn()) {  // a leaf: its gradient is the seed
+      if (capture) {
+        auto it = capture->leaves.find(y.impl());
+        if (it != capture->leaves.end()) capture->results[it->second] = add_grads(capture->results[it->second], g);
+      } else {
+        accumulate_into_leaf(y.impl(), g, create_graph);
+      }
+      continue;
+    }
+    Node* n = y.grad_fn().get();
+    roots.push_back(y.grad_fn());
+    if (n->visit != visit) {
+      n->visit = visit;
+      n->pending = 0;
+      n->grad = Tensor();
+      stack.push_back(n);
+    }
+    n->grad = add_grads(n->grad, g);
+  }
+  std::vector<Node*> order_seen;
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    order_seen.push_back(n);
+    for (Edge& e : n->inputs) {
+      if (!e.node) continue;
+      Node* m = e.node.get();
+      if (m->visit != visit) {
+        m->visit = visit;
+        m->pending = 0;
+        m->grad = Tensor();
+        stack.push_back(m);
+      }
+      m->pending++;
+    }
+  }
+
+  // 2. Run nodes whose every consumer has already passed its gradient down.
+  GradMode::set_enabled(create_graph);
+  struct RestoreGradMode {
+    bool prev;
+    ~RestoreGradMode() { GradMode::set_enabled(prev); }
+  } restore{true};
+  std::vector<Node*> ready;
+  for (const auto& r : roots)
+    if (r->pending == 0 && (ready.empty() || std::find(ready.begin(), ready.end(), r.get()) == ready.end()))
+      ready.push_back(r.get());
+
+  while (!ready.empty()) {
+    Node* n = ready.back();
+    ready.pop_back();
+    Tensor g = std::move(n->grad);
+    n->grad = Tensor();
+    if (g.defined()) {
+      for (const TensorHook& hook : n->hooks) {
+        Tensor r = hook(g);
+        if (r.defined()) g = r;
+      }
+      if (auto kept = n->retained.lock()) kept->grad = (create_graph ? g : g.detach()).impl_ptr();
+      if (capture) {
+        auto it = capture->nodes.find(n);
+        if (it != capture->nodes.end()) capture->results[it->second] = add_grads(capture->results[it->second], g);
+      }
+    }
+    Grads grads;
+    if (g.defined()) {
+      NABLA_CHECK(!n->released, n->name, "trying to run backward through the graph a second time, but its "
+                  "saved tensors were freed by the first backward; pass retain_graph=true the first time");
+      for (const SavedVersion& s : n->saved)
+        NABLA_CHECK(s.storage->version == s.version, n->name, "a tensor saved for backward was modified in place "
+                    "(version ", s.storage->version, ", expected ", s.version, "); use an out-of-place op or clone() it "
+                    "before the in-place change");
+      grads = n->apply(g);
+      NABLA_CHECK(grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(), " gradients for ",
+                  n->inputs.size(), " inputs");
+    }
+    if (!retain_graph) {
+      n->release();
+      n->released = true;
+    }
+    for (size_t i = 0; i < n->inputs.size(); ++i) {
+      Edge& e = n->inputs[i];
+      const Tensor gi = i < grads.size() ? grads[i] : Tensor();
+      if (e.node) {
+        Node* m = e.node.get();
+        if (gi.defined()) {
+          check_grad_shape(gi, m->shape, n->name, i);
+          m->grad = add_grads(m->grad, gi);
+        }
+        if (--m->pending == 0) ready.push_back(m);
+      } else if (e.leaf && gi.defined()) {
+        check_grad_shape(gi, e.leaf->shape, n->name, i);
+        if (capture) {
+          auto it = capture->leaves.find(e.leaf.get());
+          if (it != capture->leaves.end()) capture->results[it->second] = add_grads(capture->results[it->second], gi);
+        } else {
+          accumulate_into_leaf(e.leaf.get(), gi, create_graph);
+        }
+      }
+    }
+  }
+  // Nodes never reached (their gradient did not flow) keep no scratch.
+  for (Node* n : order_seen) n->grad = Tensor();
+}
+
+}  // namespace
+
+void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
+              bool create_graph) {
+  run_backward(outputs, grad_outputs, retain_graph, create_graph, nullptr);
+}
+
+std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                         const std::vector<Tensor>& grad_outputs, bool retain_graph, bool create_graph,
+                         bool allow_unused) {
+  Capture capture;
+  capture.results.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& x = inputs[i];
+    NABLA_CHECK(x.defined() && x.requires_grad(), "grad", "input ", i, " does not require grad");
+    if (x.grad_fn()) capture.nodes[x.grad_fn().get()] = i;
+    else capture.leaves[x.impl()] = i;
+  }
+  run_backward(outputs, grad_outputs, retain_graph, create_graph, &capture);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    NABLA_CHECK(allow_unused || capture.results[i].defined(), "grad", "input ", i,
+                " was not used to compute the outputs; pass allow_unused=true to get an undefined gradient");
+  return capture.results;
+}
+
+}  // namespace nabla::autograd

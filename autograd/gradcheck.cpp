@@ -1,0 +1,128 @@
+#include "gradcheck.h"
+
+#include <cmath>
+
+#include "../tensor/creation.h"
+#include "engine.h"
+#include "grad_mode.h"
+#include "ops/arithmetic.h"
+#include "ops/reduce.h"
+
+namespace nabla::autograd {
+
+namespace {
+
+void check_inputs(const std::vector<Tensor>& inputs, const char* op) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    NABLA_CHECK(inputs[i].defined(), op, "input ", i, " is undefined");
+    NABLA_CHECK(inputs[i].dtype() == kFloat64, op, "input ", i, " is ", dtype_name(inputs[i].dtype()),
+                "; finite differences need float64 inputs");
+    NABLA_CHECK(inputs[i].device().is_cpu(), op, "input ", i, " must be on the CPU");
+  }
+}
+
+// The output of f as a flat float64 vector, computed without recording.
+std::vector<double> evaluate(const TestFunction& f, const std::vector<Tensor>& inputs) {
+  NoGradGuard guard;
+  Tensor y = f(inputs).astype(kFloat64).contiguous();
+  const double* p = y.data<double>();
+  return std::vector<double>(p, p + y.numel());
+}
+
+}  // namespace
+
+bool gradcheck(const TestFunction& f, const std::vector<Tensor>& inputs, const GradcheckOptions& opts) {
+  check_inputs(inputs, "gradcheck");
+  // Work on private contiguous leaf copies so perturbing them is safe.
+  std::vector<Tensor> xs;
+  for (const Tensor& x : inputs) {
+    Tensor c = x.detach().clone();
+    if (x.requires_grad()) c.requires_grad_(true);
+    xs.push_back(c);
+  }
+  Tensor y;
+  {
+    EnableGradGuard guard;
+    y = f(xs);
+  }
+  NABLA_CHECK(y.defined(), "gradcheck", "the function returned an undefined tensor");
+  const int64_t ny = y.numel();
+  // Analytical Jacobian, one row per output element (one backward each).
+  std::vector<std::vector<Tensor>> rows(static_cast<size_t>(ny));
+  std::vector<Tensor> wrt;
+  std::vector<size_t> wrt_index;
+  for (size_t i = 0; i < xs.size(); ++i)
+    if (xs[i].requires_grad()) { wrt.push_back(xs[i]); wrt_index.push_back(i); }
+  NABLA_CHECK(!wrt.empty(), "gradcheck", "no input requires grad");
+  // An output that does not depend on the inputs has a zero Jacobian (e.g.
+  // the second derivative of a linear op): rows stay undefined = 0.
+  for (int64_t r = 0; r < ny && y.requires_grad(); ++r) {
+    Tensor seed = zeros(y.shape(), TensorOptions(y.dtype()));
+    {
+      NoGradGuard guard;
+      Tensor flat = seed.reshape({ny});
+      flat.select(0, r).fill_(1.0);
+    }
+    rows[r] = grad({y}, wrt, {seed}, /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true);
+  }
+  // Numerical Jacobian, one column per input element.
+  for (size_t w = 0; w < wrt.size(); ++w) {
+    Tensor x = xs[wrt_index[w]];
+    double* p = x.data<double>();
+    for (int64_t j = 0; j < x.numel(); ++j) {
+      const double orig = p[j];
+      p[j] = orig + opts.eps;
+      std::vector<double> plus = evaluate(f, xs);
+      p[j] = orig - opts.eps;
+      std::vector<double> minus = evaluate(f, xs);
+      p[j] = orig;
+      for (int64_t r = 0; r < ny; ++r) {
+        double numerical = (plus[r] - minus[r]) / (2 * opts.eps);
+        double analytical = 0.0;
+        if (!rows[r].empty() && rows[r][w].defined()) {
+          const Tensor& g = rows[r][w];
+          Tensor gc = g.astype(kFloat64).contiguous();
+          analytical = gc.data<double>()[j];
+        }
+        NABLA_CHECK(std::abs(analytical - numerical) <= opts.atol + opts.rtol * std::abs(numerical), "gradcheck",
+                    "Jacobian mismatch for input ", wrt_index[w], " (shape ", shape_str(x.shape()), "), element ", j,
+                    ", output element ", r, ": analytical ", analytical, " vs numerical ", numerical);
+      }
+    }
+  }
+  return true;
+}
+
+bool gradgradcheck(const TestFunction& f, const std::vector<Tensor>& inputs, const GradcheckOptions& opts) {
+  check_inputs(inputs, "gradgradcheck");
+  // Fix a random output weighting v once, from a private generator.
+  Tensor y0;
+  {
+    NoGradGuard guard;
+    y0 = f(inputs);
+  }
+  Generator gen(1234);
+  Tensor v = rand(y0.shape(), gen, TensorOptions(kFloat64)) + 0.5;
+  TestFunction first_grads = [f, v](const std::vector<Tensor>& xs) {
+    EnableGradGuard guard;  // the first gradients are needed even when evaluated for finite differences
+    std::vector<Tensor> wrt;
+    for (const Tensor& x : xs)
+      if (x.requires_grad()) wrt.push_back(x);
+    Tensor y = f(xs);
+    std::vector<Tensor> gs = grad({y}, wrt, {v}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true);
+    // One output: the concatenation of all first gradients, as one sum with
+    // a different weight per input so no two cancel.
+    Tensor total;
+    for (size_t i = 0; i < gs.size(); ++i) {
+      if (!gs[i].defined()) continue;
+      Tensor term = (gs[i] * static_cast<double>(i + 1)).reshape({gs[i].numel()});
+      Tensor s = term * term;  // nonlinear so second derivatives of linear maps show up
+      total = total.defined() ? add(total, sum(s)) : sum(s);
+    }
+    NABLA_CHECK(total.defined(), "gradgradcheck", "no gradient reached the inputs");
+    return total;
+  };
+  return gradcheck(first_grads, inputs, opts);
+}
+
+}  // namespace nabla::autograd

@@ -1,0 +1,108 @@
+// autograd::Node: one recorded op in the graph.
+//
+// A Node remembers, for the one tensor an op produced:
+//   * inputs: where each input's gradient goes: the Node that produced that
+//     input, or the leaf tensor whose .grad accumulates it;
+//   * the backward closure (in FunctionNode<F>), written right beside the
+//     op's forward in autograd/ops/;
+//   * saved: the version of every tensor the closure captured, so that an
+//     in-place change to one of them is an error at backward time instead
+//     of a silently wrong gradient.
+// Nodes point to their inputs' nodes, never to their outputs, so the graph
+// is freed as soon as the last tensor referring to it is.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "../tensor/tensor.h"
+
+namespace nabla::autograd {
+
+struct Node;
+
+// The gradients a backward closure returns, one per input, in input order.
+// An undefined Tensor means "no gradient" (e.g. for an index input).
+using Grads = SmallVector<Tensor, 3>;
+
+struct Edge {
+  std::shared_ptr<Node> node;         // the input was made by this op...
+  std::shared_ptr<TensorImpl> leaf;   // ...or is this leaf (grad accumulates here)
+  bool connected() const { return node || leaf; }
+};
+
+struct SavedVersion {
+  std::shared_ptr<Storage> storage;
+  uint32_t version;
+};
+
+struct Node {
+  const char* name = "";
+  SmallVector<Edge, 2> inputs;
+  SmallVector<SavedVersion, 2> saved;
+  // The output's metadata: checks gradient shapes, and to_dot() prints it.
+  Shape shape;
+  DType dtype = DType::Float32;
+  Device device;
+  std::vector<TensorHook> hooks;          // register_hook() on the (non-leaf) output
+  std::weak_ptr<TensorImpl> retained;     // retain_grad() on the output
+  bool released = false;                  // closure freed after a backward without retain_graph
+
+  // Engine scratch, valid during one backward() only.
+  Tensor grad;
+  int pending = 0;
+  uint64_t visit = 0;
+
+  virtual ~Node() = default;
+  virtual Grads apply(const Tensor& dy) = 0;  // runs the backward closure
+  virtual void release() = 0;                 // frees the closure and what it captured
+};
+
+namespace detail {
+// Destroying a long chain of nodes would recurse once per node and overflow
+// the stack (a 100,000-op chain). dispose() destroys `obj` right away while
+// the recursion is shallow, and queues it for the outermost call otherwise.
+struct Trash {
+  virtual ~Trash() = default;
+};
+template <class T>
+struct TrashOf : Trash {
+  T value;
+  explicit TrashOf(T&& v) : value(std::move(v)) {}
+};
+bool enter_dispose();  // false when too deep: queue instead
+void leave_dispose();  // drains the queue when back at the top
+void defer(std::unique_ptr<Trash> t);
+
+template <class T>
+void dispose(T& obj) {
+  if (!enter_dispose()) {
+    defer(std::make_unique<TrashOf<T>>(std::move(obj)));
+    return;
+  }
+  { T local(std::move(obj)); }
+  leave_dispose();
+}
+}  // namespace detail
+
+template <class F>
+struct FunctionNode final : Node {
+  std::optional<F> fn;
+  explicit FunctionNode(F&& f) : fn(std::move(f)) {}
+  Grads apply(const Tensor& dy) override { return (*fn)(dy); }
+  void release() override {
+    if (fn) {
+      std::optional<F> gone(std::move(fn));
+      fn.reset();
+      detail::dispose(gone);
+    }
+    saved.clear();
+  }
+  ~FunctionNode() override {
+    release();
+    detail::dispose(inputs);
+  }
+};
+
+}  // namespace nabla::autograd

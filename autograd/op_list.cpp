@@ -1,0 +1,30 @@
+#include "op_list.h"
+
+namespace nabla {
+
+const std::vector<std::string>& differentiable_ops() {
+  static const std::vector<std::string> ops = {
+      // arithmetic (autograd/ops/arithmetic.h)
+      "add", "sub", "mul", "div", "neg", "pow", "pow_scalar", "maximum", "minimum",
+      // elementwise math (unary.h)
+      "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "sigmoid", "erf",
+      // activations (activation.h)
+      "relu", "leaky_relu", "elu", "gelu", "gelu_tanh", "silu", "softplus", "softmax", "log_softmax", "dropout",
+      // selection (compare.h)
+      "clamp", "where", "masked_fill",
+      // reductions (reduce.h)
+      "sum", "mean", "var", "std", "max", "min", "logsumexp", "prod",
+      // products (matmul.h)
+      "matmul",
+      // views (view.h)
+      "reshape", "view", "flatten", "transpose", "permute", "squeeze", "unsqueeze", "expand", "narrow", "select",
+      "slice", "contiguous", "clone", "astype",
+      // indexing (indexing.h)
+      "index", "gather", "scatter_add", "index_select", "index_add", "masked_select", "topk", "sort",
+      // joining (join.h)
+      "cat", "stack", "split", "chunk", "pad",
+  };
+  return ops;
+}
+
+}  // namespace nabla

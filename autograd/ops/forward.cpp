@@ -1,0 +1,115 @@
+#include "forward.h"
+
+#include <algorithm>
+
+#include "../../kernels/kernels.h"
+#include "../../tensor/kernel_view.h"
+
+namespace nabla::detail {
+
+using kernels::BinaryOp;
+using kernels::UnaryOp;
+
+void check_defined(const char* op, const Tensor& t) {
+  NABLA_CHECK(t.defined(), op, "got an undefined tensor");
+}
+
+void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+  NABLA_CHECK(a.device() == b.device(), op, "expected all tensors on one device, got ", a.device().str(), " and ",
+              b.device().str(), " (shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()), ")");
+}
+
+namespace {
+bool is_float_op(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Neg: case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu:
+    case UnaryOp::LogicalNot:
+      return false;
+    default:
+      return true;
+  }
+}
+}  // namespace
+
+Tensor unary_forward(UnaryOp op, const Tensor& x) {
+  check_defined(kernels::unary_op_name(op), x);
+  Tensor in = x;
+  if (op == UnaryOp::LogicalNot) in = x.to(kBool);
+  else if (is_float_op(op) && !is_floating(x.dtype())) in = x.to(kFloat32);
+  else if (x.dtype() == kBool) in = x.to(kInt64);
+  Tensor out = empty(in.shape(), in.dtype(), in.device());
+  kernels::unary(op, kview(out), kview(in));
+  return out;
+}
+
+Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = kernels::binary_op_name(op);
+  check_defined(name, a);
+  check_defined(name, b);
+  check_same_device(name, a, b);
+  Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  DType common = kernels::is_logical(op) ? kBool : promote_types(a.dtype(), b.dtype());
+  if (op == BinaryOp::Div && !is_floating(common)) common = kFloat32;  // true division, as NumPy
+  if (common == kBool && !kernels::is_logical(op) && !kernels::is_comparison(op)) common = kInt64;
+  Tensor ac = a.to(common), bc = b.to(common);
+  DType out_dtype = (kernels::is_comparison(op) || kernels::is_logical(op)) ? kBool : common;
+  Tensor out = empty(shape, out_dtype, a.device());
+  Shape sa, sb;
+  kernels::binary(op, kview(out), kview_broadcast(ac, shape, sa), kview_broadcast(bc, shape, sb));
+  return out;
+}
+
+Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first) {
+  const char* name = kernels::binary_op_name(op);
+  check_defined(name, a);
+  DType common = kernels::is_logical(op) ? kBool : promote_with_scalar(a.dtype(), s);
+  if (op == BinaryOp::Div && !is_floating(common)) common = kFloat32;
+  if (common == kBool && !kernels::is_logical(op) && !kernels::is_comparison(op)) common = kInt64;
+  Tensor ac = a.to(common);
+  DType out_dtype = (kernels::is_comparison(op) || kernels::is_logical(op)) ? kBool : common;
+  Tensor out = empty(a.shape(), out_dtype, a.device());
+  // The scalar lives on this stack frame, seen by the kernel with stride 0
+  // everywhere. (A CUDA backend takes scalars by value instead.)
+  alignas(8) unsigned char buf[8];
+  NABLA_DISPATCH_ALL(common, T, *reinterpret_cast<T*>(buf) = static_cast<T>(s));
+  static const int64_t zeros[kernels::kMaxDims] = {};
+  kernels::View sv{buf, common, a.device(), static_cast<int>(a.ndim()), a.shape().data(), zeros};
+  NABLA_CHECK(a.device().is_cpu(), name, "scalar operands on ", a.device().str(), " are not supported yet");
+  if (scalar_first) kernels::binary(op, kview(out), sv, kview(ac));
+  else kernels::binary(op, kview(out), kview(ac), sv);
+  return out;
+}
+
+Shape normalize_axes(const Shape& axes, int64_t ndim, const char* op) {
+  Shape out;
+  if (axes.empty()) {
+    for (int64_t i = 0; i < ndim; ++i) out.push_back(i);
+    return out;
+  }
+  for (int64_t a : axes) out.push_back(wrap_axis(a, ndim, op));
+  std::sort(out.begin(), out.end());
+  for (size_t i = 1; i < out.size(); ++i)
+    NABLA_CHECK(out[i] != out[i - 1], op, "axis ", out[i], " appears twice in ", shape_str(axes));
+  if (ndim == 0) out.clear();
+  return out;
+}
+
+Shape reduced_shape(const Shape& shape, const Shape& axes, bool keepdims) {
+  Shape out;
+  size_t k = 0;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    bool reduced = k < axes.size() && axes[k] == static_cast<int64_t>(d);
+    if (reduced) ++k;
+    if (!reduced) out.push_back(shape[d]);
+    else if (keepdims) out.push_back(1);
+  }
+  return out;
+}
+
+Tensor reduce_forward(kernels::ReduceOp op, const Tensor& x, const Shape& axes) {
+  Tensor out = empty(reduced_shape(x.shape(), axes, true), x.dtype(), x.device());
+  kernels::reduce(op, kview(out), kview(x));
+  return out;
+}
+
+}  // namespace nabla::detail

@@ -1,0 +1,64 @@
+// autograd::record(): how every differentiable op - the library's own and a
+// user's custom op - attaches its backward to its forward result.
+//
+//   // y = x·w;  dy/dx = w, dy/dw = x: both are saved.
+//   Tensor mul(const Tensor& x, const Tensor& w) {
+//     Tensor y = forward_kernel(x, w);
+//     return autograd::record("mul", y, {x, w}, {x, w}, [x, w](const Tensor& dy) {
+//       return Grads{dy * w, dy * x};
+//     });
+//   }
+//
+// Arguments: the op's name (errors and to_dot use it), its fresh output,
+// its inputs (gradients are returned in this order), the tensors the closure
+// captures ("saved": an in-place change to one of them before backward is an
+// error), and the backward closure dy -> Grads. Write the closure with
+// differentiable ops and backward of backward (create_graph) just works.
+//
+// Never capture the output itself with its graph (that makes a cycle and
+// leaks): capture y.detach(), and recompute from the inputs when
+// GradMode::is_enabled() (i.e. create_graph), see sigmoid in
+// autograd/ops/unary.cpp.
+//
+// When grad mode is off, or no input requires grad, record() returns the
+// output untouched: nothing is allocated.
+#pragma once
+#include <initializer_list>
+#include <memory>
+#include <type_traits>
+
+#include "grad_mode.h"
+#include "node.h"
+
+namespace nabla::autograd {
+
+namespace detail {
+void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
+            size_t num_inputs, const Tensor* saved, size_t num_saved);
+inline bool any_requires_grad(const Tensor* inputs, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (inputs[i].defined() && inputs[i].requires_grad()) return true;
+  return false;
+}
+}  // namespace detail
+
+template <class F>
+Tensor record(const char* name, const Tensor& out, std::initializer_list<Tensor> inputs,
+              std::initializer_list<Tensor> saved, F&& backward) {
+  if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.begin(), inputs.size())) return out;
+  std::shared_ptr<Node> node = std::make_shared<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
+  detail::attach(node, name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());
+  return out;
+}
+
+// The same, for inputs known only at run time (cat, stack, custom ops).
+template <class F>
+Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& inputs,
+              const std::vector<Tensor>& saved, F&& backward) {
+  if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.data(), inputs.size())) return out;
+  std::shared_ptr<Node> node = std::make_shared<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
+  detail::attach(node, name, out, inputs.data(), inputs.size(), saved.data(), saved.size());
+  return out;
+}
+
+}  // namespace nabla::autograd

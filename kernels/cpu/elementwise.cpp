@@ -1,0 +1,245 @@
+// Elementwise CPU kernels: a small functor per op, all run by the one
+// StridedLoop (loop.h). The body of each loop has a unit-stride fast path,
+// a scalar-operand fast path, and a general strided path.
+#include <cmath>
+#include <type_traits>
+
+#include "cpu_kernels.h"
+#include "loop.h"
+
+namespace nabla::kernels::cpu {
+namespace {
+
+// ---- unary functors --------------------------------------------------------
+template <class T> T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
+
+// A switch per element would stop vectorisation, so each op gets its own
+// functor and its own instantiation of the loop.
+#define NABLA_UNARY_FUNCTORS(X)                                        \
+  X(Neg, -x)                                                           \
+  X(Abs, x < T(0) ? -x : x)                                            \
+  X(Sign, T((x > T(0)) - (x < T(0))))                                  \
+  X(Reciprocal, T(1) / x)                                              \
+  X(Square, x * x)                                                     \
+  X(Exp, std::exp(x))                                                  \
+  X(Expm1, std::expm1(x))                                              \
+  X(Log, std::log(x))                                                  \
+  X(Log1p, std::log1p(x))                                              \
+  X(Sqrt, std::sqrt(x))                                                \
+  X(Rsqrt, T(1) / std::sqrt(x))                                        \
+  X(Sin, std::sin(x))                                                  \
+  X(Cos, std::cos(x))                                                  \
+  X(Tanh, std::tanh(x))                                                \
+  X(Sigmoid, sigmoid_of(x))                                            \
+  X(Erf, std::erf(x))                                                  \
+  X(Relu, x > T(0) ? x : T(0))                                         \
+  X(Floor, std::floor(x))                                              \
+  X(Ceil, std::ceil(x))                                                \
+  X(Round, std::nearbyint(x)) /* half to even, as NumPy */
+
+#define X(name, expr) \
+  struct name##F { template <class T> T operator()(T x) const { return expr; } };
+NABLA_UNARY_FUNCTORS(X)
+#undef X
+
+template <class T, class F>
+void run_unary(const View& out, const View& in, F f) {
+  const View* views[2] = {&out, &in};
+  StridedLoop<2> loop(views);
+  loop.for_each_run([f](char** p, const int64_t* s, int64_t n) {
+    T* o = reinterpret_cast<T*>(p[0]);
+    const T* a = reinterpret_cast<const T*>(p[1]);
+    if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<T*>(p[0] + i * s[0]) = f(*reinterpret_cast<const T*>(p[1] + i * s[1]));
+    }
+  });
+}
+
+// ---- binary functors -------------------------------------------------------
+template <class T> T pow_of(T a, T b) {
+  if constexpr (std::is_integral<T>::value) {
+    // integer power by squaring; negative exponents give 0 except for |a| == 1
+    if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
+    T r = 1;
+    while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
+    return r;
+  } else {
+    return std::pow(a, b);
+  }
+}
+// NaN propagates through maximum/minimum, as in NumPy.
+template <class T> T max_of(T a, T b) { return (a != a || a > b) ? a : b; }
+template <class T> T min_of(T a, T b) { return (a != a || a < b) ? a : b; }
+
+#define NABLA_ARITH_FUNCTORS(X)           \
+  X(Add, a + b)                           \
+  X(Sub, a - b)                           \
+  X(Mul, a * b)                           \
+  X(Div, a / b)                           \
+  X(Pow, pow_of(a, b))                    \
+  X(Maximum, max_of(a, b))                \
+  X(Minimum, min_of(a, b))                \
+  X(WherePositive, b > T(0) ? a : T(0))
+#define NABLA_PREDICATE_FUNCTORS(X)       \
+  X(Eq, a == b)                           \
+  X(Ne, a != b)                           \
+  X(Lt, a < b)                            \
+  X(Le, a <= b)                           \
+  X(Gt, a > b)                            \
+  X(Ge, a >= b)                           \
+  X(LogicalAnd, bool(a) && bool(b))       \
+  X(LogicalOr, bool(a) || bool(b))        \
+  X(LogicalXor, bool(a) != bool(b))
+
+#define X(name, expr) \
+  struct name##F { template <class T> T operator()(T a, T b) const { return expr; } };
+NABLA_ARITH_FUNCTORS(X)
+#undef X
+#define X(name, expr) \
+  struct name##F { template <class T> bool operator()(T a, T b) const { return expr; } };
+NABLA_PREDICATE_FUNCTORS(X)
+#undef X
+
+// Out is T for arithmetic, bool for predicates; inputs are T.
+template <class T, class Out, class F>
+void run_binary(const View& out, const View& a, const View& b, F f) {
+  const View* views[3] = {&out, &a, &b};
+  StridedLoop<3> loop(views);
+  loop.for_each_run([f](char** p, const int64_t* s, int64_t n) {
+    Out* o = reinterpret_cast<Out*>(p[0]);
+    const T* x = reinterpret_cast<const T*>(p[1]);
+    const T* y = reinterpret_cast<const T*>(p[2]);
+    const bool out_unit = s[0] == sizeof(Out);
+    if (out_unit && s[1] == sizeof(T) && s[2] == sizeof(T)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], y[i]);
+    } else if (out_unit && s[1] == sizeof(T) && s[2] == 0) {
+      const T yv = *y;  // tensor (op) scalar
+      for (int64_t i = 0; i < n; ++i) o[i] = f(x[i], yv);
+    } else if (out_unit && s[1] == 0 && s[2] == sizeof(T)) {
+      const T xv = *x;  // scalar (op) tensor
+      for (int64_t i = 0; i < n; ++i) o[i] = f(xv, y[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<Out*>(p[0] + i * s[0]) =
+            f(*reinterpret_cast<const T*>(p[1] + i * s[1]), *reinterpret_cast<const T*>(p[2] + i * s[2]));
+    }
+  });
+}
+
+template <class T>
+void unary_typed(UnaryOp op, const View& out, const View& in) {
+  switch (op) {
+#define X(name, expr) \
+  case UnaryOp::name: run_unary<T>(out, in, name##F{}); return;
+    NABLA_UNARY_FUNCTORS(X)
+#undef X
+    default: break;
+  }
+  NABLA_CHECK(false, unary_op_name(op), "not implemented on CPU for ", dtype_name(in.dtype));
+}
+
+template <class T>
+void binary_typed(BinaryOp op, const View& out, const View& a, const View& b) {
+  if constexpr (!std::is_same<T, bool>::value) {  // bool arithmetic is computed in int64
+    switch (op) {
+#define X(name, expr) \
+  case BinaryOp::name: run_binary<T, T>(out, a, b, name##F{}); return;
+      NABLA_ARITH_FUNCTORS(X)
+#undef X
+      default: break;
+    }
+  }
+  switch (op) {
+#define X(name, expr) \
+  case BinaryOp::name: run_binary<T, bool>(out, a, b, name##F{}); return;
+    NABLA_PREDICATE_FUNCTORS(X)
+#undef X
+    default: break;
+  }
+}
+
+}  // namespace
+
+void unary(UnaryOp op, const View& out, const View& in) {
+  switch (in.dtype) {
+    case DType::Float32: unary_typed<float>(op, out, in); return;
+    case DType::Float64: unary_typed<double>(op, out, in); return;
+    case DType::Int64:
+      NABLA_CHECK(op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Sign || op == UnaryOp::Square ||
+                      op == UnaryOp::Relu,
+                  unary_op_name(op), "not defined for int64 (convert with astype first)");
+      switch (op) {
+        case UnaryOp::Neg: run_unary<int64_t>(out, in, NegF{}); return;
+        case UnaryOp::Abs: run_unary<int64_t>(out, in, AbsF{}); return;
+        case UnaryOp::Sign: run_unary<int64_t>(out, in, SignF{}); return;
+        case UnaryOp::Square: run_unary<int64_t>(out, in, SquareF{}); return;
+        default: run_unary<int64_t>(out, in, ReluF{}); return;
+      }
+    case DType::Bool:
+      NABLA_CHECK(op == UnaryOp::LogicalNot, unary_op_name(op), "not defined for bool");
+      run_unary<bool>(out, in, [](bool x) { return !x; });
+      return;
+  }
+}
+
+void binary(BinaryOp op, const View& out, const View& a, const View& b) {
+  NABLA_DISPATCH_ALL(a.dtype, T, binary_typed<T>(op, out, a, b));
+}
+
+void where(const View& out, const View& cond, const View& a, const View& b) {
+  const View* views[4] = {&out, &cond, &a, &b};
+  StridedLoop<4> loop(views);
+  NABLA_DISPATCH_ALL(out.dtype, T, loop.for_each_run([](char** p, const int64_t* s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i)
+      *reinterpret_cast<T*>(p[0] + i * s[0]) = *reinterpret_cast<const bool*>(p[1] + i * s[1])
+                                                   ? *reinterpret_cast<const T*>(p[2] + i * s[2])
+                                                   : *reinterpret_cast<const T*>(p[3] + i * s[3]);
+  }));
+}
+
+namespace {
+template <class To, class From>
+void copy_typed(const View& out, const View& in) {
+  const View* views[2] = {&out, &in};
+  StridedLoop<2> loop(views);
+  loop.for_each_run([](char** p, const int64_t* s, int64_t n) {
+    To* o = reinterpret_cast<To*>(p[0]);
+    const From* a = reinterpret_cast<const From*>(p[1]);
+    if (s[0] == sizeof(To) && s[1] == sizeof(From)) {
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<To>(a[i]);
+    } else if (s[0] == sizeof(To) && s[1] == 0) {
+      const To v = static_cast<To>(*a);
+      for (int64_t i = 0; i < n; ++i) o[i] = v;
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<To*>(p[0] + i * s[0]) = static_cast<To>(*reinterpret_cast<const From*>(p[1] + i * s[1]));
+    }
+  });
+}
+template <class To>
+void copy_to(const View& out, const View& in) {
+  switch (in.dtype) {
+    case DType::Bool: copy_typed<To, bool>(out, in); break;
+    case DType::Int64: copy_typed<To, int64_t>(out, in); break;
+    case DType::Float32: copy_typed<To, float>(out, in); break;
+    case DType::Float64: copy_typed<To, double>(out, in); break;
+  }
+}
+}  // namespace
+
+void copy(const View& out, const View& in) { NABLA_DISPATCH_ALL(out.dtype, T, copy_to<T>(out, in)); }
+
+void fill(const View& out, double value) {
+  NABLA_DISPATCH_ALL(out.dtype, T, {
+    const T v = static_cast<T>(value);
+    View scalar{const_cast<T*>(&v), out.dtype, out.device, out.ndim, out.shape, nullptr};
+    int64_t zeros[kMaxDims] = {};
+    scalar.strides = zeros;
+    copy_typed<T, T>(out, scalar);
+  });
+}
+
+}  // namespace nabla::kernels::cpu

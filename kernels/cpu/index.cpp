@@ -1,0 +1,103 @@
+// Indexing kernels along one axis: gather / scatter_add / index_select /
+// index_add, and row sorting. Each walks the positions of one shape with a
+// multi-index; the indexed axis takes its coordinate from `index`.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "cpu_kernels.h"
+
+namespace nabla::kernels::cpu {
+namespace {
+
+// Calls f(coords) for every position of `shape`, in row-major order.
+template <class F>
+void for_each_position(int ndim, const int64_t* shape, F f) {
+  int64_t total = 1;
+  for (int d = 0; d < ndim; ++d) total *= shape[d];
+  if (total == 0) return;
+  int64_t coords[kMaxDims] = {};
+  for (int64_t i = 0; i < total; ++i) {
+    f(coords);
+    for (int d = ndim - 1; d >= 0; --d) {
+      if (++coords[d] < shape[d]) break;
+      coords[d] = 0;
+    }
+  }
+}
+
+int64_t offset_of(const View& v, const int64_t* coords) {
+  int64_t off = 0;
+  for (int d = 0; d < v.ndim; ++d) off += coords[d] * v.strides[d];
+  return off;
+}
+
+template <class T>
+T& at(const View& v, int64_t off) { return static_cast<T*>(v.data)[off]; }
+
+}  // namespace
+
+void gather(const View& out, const View& in, const View& index, int axis) {
+  NABLA_DISPATCH_ALL(in.dtype, T, for_each_position(index.ndim, index.shape, [&](const int64_t* c) {
+    int64_t k = at<int64_t>(index, offset_of(index, c));
+    int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];
+    at<T>(out, offset_of(out, c)) = at<T>(in, src);
+  }));
+}
+
+void scatter_add(const View& out, const View& index, const View& src, int axis) {
+  NABLA_DISPATCH_ALL(out.dtype, T, for_each_position(index.ndim, index.shape, [&](const int64_t* c) {
+    int64_t k = at<int64_t>(index, offset_of(index, c));
+    int64_t dst = offset_of(out, c) + (k - c[axis]) * out.strides[axis];
+    if constexpr (std::is_same<T, bool>::value) at<T>(out, dst) = at<T>(out, dst) || at<T>(src, offset_of(src, c));
+    else at<T>(out, dst) += at<T>(src, offset_of(src, c));
+  }));
+}
+
+void index_select(const View& out, const View& in, const View& index, int axis) {
+  NABLA_DISPATCH_ALL(in.dtype, T, for_each_position(out.ndim, out.shape, [&](const int64_t* c) {
+    int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
+    int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];
+    at<T>(out, offset_of(out, c)) = at<T>(in, src);
+  }));
+}
+
+void index_add(const View& out, const View& index, const View& src, int axis) {
+  NABLA_DISPATCH_ALL(out.dtype, T, for_each_position(src.ndim, src.shape, [&](const int64_t* c) {
+    int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
+    int64_t dst = offset_of(out, c) + (k - c[axis]) * out.strides[axis];
+    if constexpr (std::is_same<T, bool>::value) at<T>(out, dst) = at<T>(out, dst) || at<T>(src, offset_of(src, c));
+    else at<T>(out, dst) += at<T>(src, offset_of(src, c));
+  }));
+}
+
+void sort_rows(const View& values, const View& indices, bool descending) {
+  const int64_t n = values.shape[values.ndim - 1];
+  const int64_t rows = n == 0 ? 0 : values.numel() / n;
+  NABLA_DISPATCH_ALL(values.dtype, T, {
+    T* v = static_cast<T*>(values.data);
+    int64_t* ix = static_cast<int64_t*>(indices.data);
+    std::vector<int64_t> order(n);
+    std::vector<T> tmp(n);
+    for (int64_t r = 0; r < rows; ++r) {
+      T* row = v + r * n;
+      std::iota(order.begin(), order.end(), int64_t(0));
+      // NaN sorts last ascending and first descending (NumPy puts NaN last
+      // ascending; descending is the reverse order).
+      auto less = [&](int64_t a, int64_t b) {
+        T x = row[a], y = row[b];
+        if (descending) { if (y != y) return false; if (x != x) return true; return x > y; }
+        if (x != x) return false;
+        if (y != y) return true;
+        return x < y;
+      };
+      std::stable_sort(order.begin(), order.end(), less);
+      for (int64_t i = 0; i < n; ++i) tmp[i] = row[order[i]];
+      std::copy(tmp.begin(), tmp.end(), row);
+      std::copy(order.begin(), order.end(), ix + r * n);
+    }
+  });
+}
+
+}  // namespace nabla::kernels::cpu

@@ -1,0 +1,110 @@
+// The one strided, broadcasting loop every CPU elementwise kernel runs on.
+//
+// StridedLoop<N> takes N views of one shape (operand 0 is the output) and
+// simplifies them before looping:
+//   1. dims of size 1 are dropped;
+//   2. neighbouring dims that are contiguous with each other *in every
+//      operand* are merged, so a contiguous tensor of any rank becomes 1-D.
+// for_each_run() then calls body(ptrs, byte_strides, n) on 1-D runs along the
+// innermost dim. Bodies test for unit strides and fall into a plain indexed
+// loop that the compiler vectorises (the "contiguous fast path").
+//
+// Threading: only loops of at least kGrainSize elements are split across
+// OpenMP threads, so tiny tensors never pay a fork/join (~1-5 us).
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "../../tensor/error.h"
+#include "../view.h"
+#include "parallel.h"
+
+namespace nabla::kernels::cpu {
+
+template <int N>
+struct StridedLoop {
+  int ndim = 0;
+  int64_t numel = 1;
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxDims][N];  // bytes; strides[d][k] for operand k
+  char* data[N];
+
+  explicit StridedLoop(const View* const (&views)[N]) {
+    const View& out = *views[0];
+    NABLA_CHECK(out.ndim <= kMaxDims, "kernels", "tensors with more than ", kMaxDims, " dims are not supported (got ",
+                out.ndim, ")");
+    for (int k = 0; k < N; ++k) data[k] = static_cast<char*>(views[k]->data);
+    for (int d = 0; d < out.ndim; ++d) {
+      numel *= out.shape[d];
+      if (out.shape[d] == 1) continue;  // size-1 dims never move a pointer
+      shape[ndim] = out.shape[d];
+      for (int k = 0; k < N; ++k)
+        strides[ndim][k] = views[k]->strides[d] * static_cast<int64_t>(dtype_size(views[k]->dtype));
+      ++ndim;
+    }
+    // Merge dim d into d-1 (outer) when, in every operand, stepping the
+    // outer dim once equals stepping the inner dim across its whole length.
+    int merged = 0;
+    for (int d = 1; d < ndim; ++d) {
+      bool can = true;
+      for (int k = 0; k < N && can; ++k) can = strides[merged][k] == strides[d][k] * shape[d];
+      if (can) {
+        shape[merged] *= shape[d];
+        for (int k = 0; k < N; ++k) strides[merged][k] = strides[d][k];
+      } else {
+        ++merged;
+        shape[merged] = shape[d];
+        for (int k = 0; k < N; ++k) strides[merged][k] = strides[d][k];
+      }
+    }
+    if (ndim > 0) ndim = merged + 1;
+  }
+
+  // Runs body over the elements [begin, end) in row-major order.
+  template <class Body>
+  void run_range(int64_t begin, int64_t end, Body& body) const {
+    char* ptrs[N];
+    if (ndim == 0) {  // a single element
+      int64_t zero[N] = {};
+      for (int k = 0; k < N; ++k) ptrs[k] = data[k];
+      if (begin < end) body(ptrs, zero, int64_t(1));
+      return;
+    }
+    const int last = ndim - 1;
+    int64_t idx[kMaxDims];
+    int64_t rem = begin;
+    for (int d = last; d >= 0; --d) {
+      idx[d] = rem % shape[d];
+      rem /= shape[d];
+    }
+    while (begin < end) {
+      for (int k = 0; k < N; ++k) {
+        char* p = data[k];
+        for (int d = 0; d <= last; ++d) p += idx[d] * strides[d][k];
+        ptrs[k] = p;
+      }
+      int64_t n = std::min(shape[last] - idx[last], end - begin);
+      body(ptrs, strides[last], n);
+      begin += n;
+      idx[last] += n;
+      for (int d = last; d > 0 && idx[d] == shape[d]; --d) {
+        idx[d] = 0;
+        idx[d - 1]++;
+      }
+    }
+  }
+
+  // Runs body over every element, in parallel above the grain size.
+  // body must be safe to call concurrently on disjoint runs.
+  template <class Body>
+  void for_each_run(Body body) const {
+    parallel_for(numel, [&](int64_t begin, int64_t end) { run_range(begin, end, body); });
+  }
+  // Always serial: for bodies that accumulate into shared outputs.
+  template <class Body>
+  void for_each_run_serial(Body body) const {
+    run_range(0, numel, body);
+  }
+};
+
+}  // namespace nabla::kernels::cpu

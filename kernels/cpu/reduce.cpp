@@ -1,0 +1,133 @@
+// Reductions. The output view has the input's ndim with size 1 on reduced
+// axes; giving it stride 0 there turns a reduction into an elementwise loop
+// that accumulates into the output. After StridedLoop merges dims, two
+// shapes of inner run remain:
+//   * output stride 0: the run is reduced to one value (a row sum);
+//   * output stride != 0: the run is accumulated element by element (a
+//     column sum, the bias gradient), which vectorises.
+#include <cmath>
+#include <limits>
+
+#include "cpu_kernels.h"
+#include "loop.h"
+
+namespace nabla::kernels::cpu {
+namespace {
+
+// Acc is the accumulator type: double for float sums/products (accuracy),
+// else T.
+template <class T, class Acc, class Combine>
+void reduce_typed(const View& out, const View& in, Acc identity, Combine combine) {
+  // The output, seen with stride 0 along reduced dims.
+  int64_t out_strides[kMaxDims];
+  for (int d = 0; d < in.ndim; ++d) out_strides[d] = (out.shape[d] == 1 && in.shape[d] != 1) ? 0 : out.strides[d];
+  View acc_view{out.data, out.dtype, out.device, in.ndim, in.shape, out_strides};
+  // Initialise every output element with the identity.
+  {
+    const View* views[1] = {&out};
+    StridedLoop<1> loop(views);
+    loop.for_each_run_serial([&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) *reinterpret_cast<T*>(p[0] + i * s[0]) = static_cast<T>(identity);
+    });
+  }
+  const View* views[2] = {&acc_view, &in};
+  StridedLoop<2> loop(views);
+  // Serial: several runs may write the same output element.
+  loop.for_each_run_serial([&](char** p, const int64_t* s, int64_t n) {
+    T* o = reinterpret_cast<T*>(p[0]);
+    if (s[0] == 0) {
+      Acc acc = static_cast<Acc>(*o);
+      if (s[1] == sizeof(T)) {
+        const T* a = reinterpret_cast<const T*>(p[1]);
+        for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(a[i]));
+      } else {
+        for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1])));
+      }
+      *o = static_cast<T>(acc);
+    } else if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
+      const T* a = reinterpret_cast<const T*>(p[1]);
+      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(combine(static_cast<Acc>(o[i]), static_cast<Acc>(a[i])));
+    } else {
+      for (int64_t i = 0; i < n; ++i) {
+        T* oi = reinterpret_cast<T*>(p[0] + i * s[0]);
+        *oi = static_cast<T>(combine(static_cast<Acc>(*oi), static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1]))));
+      }
+    }
+  });
+}
+
+template <class T> T max_nan(T a, T b) { return (a != a || a > b) ? a : b; }  // NaN wins, as NumPy
+template <class T> T min_nan(T a, T b) { return (a != a || a < b) ? a : b; }
+
+template <class T>
+void reduce_numeric(ReduceOp op, const View& out, const View& in) {
+  using Acc = typename std::conditional<std::is_floating_point<T>::value, double, T>::type;
+  switch (op) {
+    case ReduceOp::Sum: reduce_typed<T, Acc>(out, in, Acc(0), [](Acc a, Acc b) { return a + b; }); return;
+    case ReduceOp::Prod: reduce_typed<T, Acc>(out, in, Acc(1), [](Acc a, Acc b) { return a * b; }); return;
+    case ReduceOp::Max:
+      reduce_typed<T, T>(out, in, std::numeric_limits<T>::lowest(), [](T a, T b) { return max_nan(a, b); });
+      return;
+    case ReduceOp::Min:
+      reduce_typed<T, T>(out, in, std::numeric_limits<T>::max(), [](T a, T b) { return min_nan(a, b); });
+      return;
+    default: break;
+  }
+}
+
+}  // namespace
+
+void reduce(ReduceOp op, const View& out, const View& in) {
+  if (op == ReduceOp::Any) {
+    reduce_typed<bool, bool>(out, in, false, [](bool a, bool b) { return a || b; });
+    return;
+  }
+  if (op == ReduceOp::All) {
+    reduce_typed<bool, bool>(out, in, true, [](bool a, bool b) { return a && b; });
+    return;
+  }
+  switch (in.dtype) {
+    case DType::Float32: reduce_numeric<float>(op, out, in); return;
+    case DType::Float64: reduce_numeric<double>(op, out, in); return;
+    case DType::Int64: reduce_numeric<int64_t>(op, out, in); return;
+    case DType::Bool: NABLA_CHECK(false, "reduce", "numeric reduction of a bool tensor: convert with astype first");
+  }
+}
+
+void argmax(const View& out, const View& in, int axis, bool is_min) {
+  // Loop over every position of the output (the input without `axis`) and
+  // scan along the axis from there.
+  int64_t shape[kMaxDims], strides[kMaxDims];
+  int nd = 0;
+  for (int d = 0; d < in.ndim; ++d)
+    if (d != axis) { shape[nd] = in.shape[d]; strides[nd] = in.strides[d]; ++nd; }
+  View outer_in{in.data, in.dtype, in.device, nd, shape, strides};
+  View outer_out{out.data, out.dtype, out.device, nd, shape, out.strides};
+  const int64_t len = in.shape[axis];
+  const int64_t step = in.strides[axis] * static_cast<int64_t>(dtype_size(in.dtype));
+  const View* views[2] = {&outer_out, &outer_in};
+  StridedLoop<2> loop(views);
+  auto scan = [&](auto tag) {
+    using T = decltype(tag);
+    loop.for_each_run([&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        const char* a = p[1] + i * s[1];
+        T best = *reinterpret_cast<const T*>(a);
+        int64_t best_k = 0;
+        for (int64_t k = 1; k < len && best == best; ++k) {
+          T v = *reinterpret_cast<const T*>(a + k * step);
+          if (v != v || (is_min ? v < best : v > best)) { best = v; best_k = k; }
+        }
+        *reinterpret_cast<int64_t*>(p[0] + i * s[0]) = best_k;
+      }
+    });
+  };
+  switch (in.dtype) {
+    case DType::Float32: scan(float()); break;
+    case DType::Float64: scan(double()); break;
+    case DType::Int64: scan(int64_t()); break;
+    case DType::Bool: scan(bool()); break;
+  }
+}
+
+}  // namespace nabla::kernels::cpu

@@ -1,0 +1,95 @@
+#include "allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace nabla::cpu_allocator {
+namespace {
+
+constexpr size_t kAlign = 64;  // a cache line, and enough for AVX-512 loads
+constexpr size_t kMiB = size_t(1) << 20;
+
+size_t size_class(size_t n) {
+  if (n <= kAlign) return kAlign;
+  if (n <= kMiB) {
+    size_t c = kAlign;
+    while (c < n) c <<= 1;
+    return c;
+  }
+  return (n + kMiB - 1) / kMiB * kMiB;
+}
+
+struct Cache {
+  std::mutex mutex;
+  std::unordered_map<size_t, std::vector<void*>> free_blocks;
+  AllocatorStats stats;
+};
+
+// Leaked on purpose: tensors held in static objects may be freed after main().
+Cache& cache() {
+  static Cache* c = new Cache;
+  return *c;
+}
+
+}  // namespace
+
+void* allocate(size_t nbytes) {
+  size_t cls = size_class(nbytes);
+  Cache& c = cache();
+  {
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.stats.allocs++;
+    c.stats.bytes_in_use += cls;
+    if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
+    auto it = c.free_blocks.find(cls);
+    if (it != c.free_blocks.end() && !it->second.empty()) {
+      void* p = it->second.back();
+      it->second.pop_back();
+      c.stats.bytes_cached -= cls;
+      return p;
+    }
+    c.stats.system_allocs++;
+  }
+  void* p = std::aligned_alloc(kAlign, cls);
+  if (!p) {
+    empty_cache();  // give the cache back and try once more before failing
+    p = std::aligned_alloc(kAlign, cls);
+    if (!p) throw std::bad_alloc();
+  }
+  return p;
+}
+
+void deallocate(void* ptr, size_t nbytes) {
+  if (!ptr) return;
+  size_t cls = size_class(nbytes);
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.stats.bytes_in_use -= cls;
+  c.stats.bytes_cached += cls;
+  c.free_blocks[cls].push_back(ptr);
+}
+
+AllocatorStats stats() {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  return cache().stats;
+}
+
+void reset_peak() {
+  std::lock_guard<std::mutex> lock(cache().mutex);
+  cache().stats.peak_bytes_in_use = cache().stats.bytes_in_use;
+}
+
+void empty_cache() {
+  Cache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto& [cls, blocks] : c.free_blocks) {
+    for (void* p : blocks) std::free(p);
+    blocks.clear();
+  }
+  c.stats.bytes_cached = 0;
+}
+
+}  // namespace nabla::cpu_allocator

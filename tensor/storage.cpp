@@ -1,0 +1,26 @@
+#include "storage.h"
+
+#include "allocator.h"
+
+namespace nabla {
+
+Storage::~Storage() {
+  if (from_allocator) {
+    cpu_allocator::deallocate(data, nbytes);
+  } else if (deleter) {
+    deleter(data);
+  }
+}
+
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  NABLA_CHECK(device.is_cpu(), "allocate", "device ", device.str(),
+              " is not available: this build of nabla has no CUDA backend");
+  auto s = std::make_shared<Storage>();
+  s->data = cpu_allocator::allocate(nbytes);
+  s->nbytes = nbytes;
+  s->device = device;
+  s->from_allocator = true;
+  return s;
+}
+
+}  // namespace nabla

@@ -1,0 +1,32 @@
+// Storage: the memory one or more tensors (views) look at.
+// It also carries the version counter: every in-place write bumps it, so
+// autograd can tell when a tensor saved for backward was changed (see
+// autograd/node.h). Views share storage, hence share the counter.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+
+#include "device.h"
+
+namespace nabla {
+
+struct Storage {
+  void* data = nullptr;
+  size_t nbytes = 0;
+  Device device;
+  uint32_t version = 0;
+  bool from_allocator = false;              // true: goes back to the caching allocator
+  std::function<void(void*)> deleter;       // from_blob with a user deleter
+
+  Storage() = default;
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+  ~Storage();
+
+  // nbytes of fresh memory on `device` from that device's caching allocator.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+};
+
+}  // namespace nabla

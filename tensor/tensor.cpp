@@ -1,0 +1,180 @@
+// Tensor's own methods: metadata, conversions and in-place writes.
+// (Differentiable methods live beside their backward in autograd/ops/.)
+#include "tensor.h"
+
+#include "../autograd/engine.h"
+#include "../autograd/grad_mode.h"
+#include "../autograd/node.h"
+#include "../kernels/kernels.h"
+#include "creation.h"
+#include "kernel_view.h"
+
+namespace nabla {
+
+using detail::kview;
+
+Tensor empty(const Shape& shape, DType dtype, Device device) {
+  for (int64_t d : shape) NABLA_CHECK(d >= 0, "empty", "negative dimension in shape ", shape_str(shape));
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = Storage::allocate(static_cast<size_t>(nabla::numel(shape)) * dtype_size(dtype), device);
+  impl->shape = shape;
+  impl->strides = contiguous_strides(shape);
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
+int64_t Tensor::size(int64_t axis) const { return shape()[wrap_axis(axis, ndim(), "size")]; }
+
+bool Tensor::is_contiguous() const {
+  int64_t expected = 1;
+  for (size_t i = impl_->shape.size(); i-- > 0;) {
+    if (impl_->shape[i] == 1) continue;
+    if (impl_->strides[i] != expected) return false;
+    expected *= impl_->shape[i];
+  }
+  return true;
+}
+
+template <class T>
+T Tensor::item() const {
+  NABLA_CHECK(defined(), "item", "the tensor is undefined");
+  NABLA_CHECK(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ",
+              shape_str(shape()));
+  Tensor c = device().is_cpu() ? *this : to(Device::cpu());
+  T value{};
+  NABLA_DISPATCH_ALL(dtype(), S, value = static_cast<T>(*static_cast<const S*>(c.raw_data())));
+  return value;
+}
+template double Tensor::item<double>() const;
+template float Tensor::item<float>() const;
+template int64_t Tensor::item<int64_t>() const;
+template int Tensor::item<int>() const;
+template bool Tensor::item<bool>() const;
+
+// ---- autograd --------------------------------------------------------------
+
+Tensor& Tensor::requires_grad_(bool value) {
+  NABLA_CHECK(is_leaf(), "requires_grad_", "only leaf tensors can change requires_grad; this one was made by '",
+              impl_->grad_fn->name, "' (use detach() to get a leaf)");
+  NABLA_CHECK(!value || is_floating(dtype()), "requires_grad_", "only floating-point tensors can require grad, got ",
+              dtype_name(dtype()));
+  impl_->requires_grad = value;
+  return *this;
+}
+
+void Tensor::zero_grad() const { impl_->grad.reset(); }
+
+void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
+  autograd::backward({*this}, {grad}, retain_graph, create_graph);
+}
+
+Tensor Tensor::detach() const {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = impl_->storage;
+  impl->shape = impl_->shape;
+  impl->strides = impl_->strides;
+  impl->offset = impl_->offset;
+  impl->dtype = impl_->dtype;
+  return Tensor(std::move(impl));
+}
+
+void Tensor::register_hook(TensorHook hook) const {
+  NABLA_CHECK(requires_grad(), "register_hook", "the tensor does not require grad, so no gradient will reach the hook");
+  if (impl_->grad_fn) impl_->grad_fn->hooks.push_back(std::move(hook));
+  else impl_->hooks.push_back(std::move(hook));
+}
+
+void Tensor::retain_grad() const {
+  NABLA_CHECK(requires_grad(), "retain_grad", "the tensor does not require grad");
+  if (impl_->grad_fn) impl_->grad_fn->retained = impl_;
+  impl_->retains_grad = true;
+}
+
+// ---- conversions -------------------------------------------------------------
+
+Tensor Tensor::to(DType dtype) const { return dtype == this->dtype() ? *this : astype(dtype); }
+
+Tensor Tensor::to(Device device) const {
+  if (device == this->device()) return *this;
+  Tensor out = empty(shape(), dtype(), device);
+  kernels::copy(kview(out), kview(*this));
+  if (requires_grad()) out.requires_grad_(false);  // device moves of graphs come with the CUDA backend
+  return out;
+}
+
+// ---- in-place writes ------------------------------------------------------------
+
+namespace {
+// In-place writes are not recorded: refuse them where autograd would need them.
+void check_inplace(const Tensor& t, const char* op) {
+  NABLA_CHECK(t.defined(), op, "the tensor is undefined");
+  NABLA_CHECK(!GradMode::is_enabled() || !t.requires_grad(), op,
+              "in-place write to a tensor that requires grad (shape ", shape_str(t.shape()),
+              "); use the out-of-place op, or wrap the update in NoGradGuard (as optimizers do)");
+}
+}  // namespace
+
+Tensor& Tensor::fill_(double value) {
+  check_inplace(*this, "fill_");
+  kernels::fill(kview(*this), value);
+  bump_version();
+  return *this;
+}
+
+Tensor& Tensor::copy_(const Tensor& src) {
+  check_inplace(*this, "copy_");
+  NABLA_CHECK(src.defined(), "copy_", "the source tensor is undefined");
+  Shape bshape = broadcast_shapes(shape(), src.shape(), "copy_");
+  NABLA_CHECK(bshape == shape(), "copy_", "source of shape ", shape_str(src.shape()),
+              " cannot be broadcast to the destination's shape ", shape_str(shape()));
+  Shape strides;
+  kernels::copy(kview(*this), detail::kview_broadcast(src, shape(), strides));
+  bump_version();
+  return *this;
+}
+
+Tensor& Tensor::add_(const Tensor& other, double alpha) {
+  check_inplace(*this, "add_");
+  NABLA_CHECK(broadcast_shapes(shape(), other.shape(), "add_") == shape(), "add_", "operand of shape ",
+              shape_str(other.shape()), " cannot be broadcast to ", shape_str(shape()));
+  NABLA_CHECK(other.device() == device(), "add_", "tensors on different devices: ", device().str(), " and ",
+              other.device().str());
+  Tensor o = other.to(dtype());
+  Shape strides;
+  kernels::View ov = detail::kview_broadcast(o, shape(), strides);
+  if (alpha == 1.0) {
+    kernels::binary(kernels::BinaryOp::Add, kview(*this), kview(*this), ov);
+  } else {
+    Tensor scaled = empty(shape(), dtype(), device());
+    Tensor a = full({}, alpha, TensorOptions(dtype(), device()));
+    Shape astrides;
+    kernels::binary(kernels::BinaryOp::Mul, kview(scaled), ov, detail::kview_broadcast(a, shape(), astrides));
+    kernels::binary(kernels::BinaryOp::Add, kview(*this), kview(*this), kview(scaled));
+  }
+  bump_version();
+  return *this;
+}
+
+Tensor& Tensor::mul_(double value) {
+  check_inplace(*this, "mul_");
+  Tensor s = full({}, value, TensorOptions(dtype(), device()));
+  Shape strides;
+  kernels::binary(kernels::BinaryOp::Mul, kview(*this), kview(*this), detail::kview_broadcast(s, shape(), strides));
+  bump_version();
+  return *this;
+}
+
+Tensor& Tensor::masked_fill_(const Tensor& mask, double value) {
+  check_inplace(*this, "masked_fill_");
+  NABLA_CHECK(mask.dtype() == kBool, "masked_fill_", "mask must be bool, got ", dtype_name(mask.dtype()));
+  NABLA_CHECK(broadcast_shapes(shape(), mask.shape(), "masked_fill_") == shape(), "masked_fill_", "mask of shape ",
+              shape_str(mask.shape()), " cannot be broadcast to ", shape_str(shape()));
+  Tensor v = full({}, value, TensorOptions(dtype(), device()));
+  Shape ms, vs;
+  kernels::where(kview(*this), detail::kview_broadcast(mask, shape(), ms), detail::kview_broadcast(v, shape(), vs),
+                 kview(*this));
+  bump_version();
+  return *this;
+}
+
+}  // namespace nabla

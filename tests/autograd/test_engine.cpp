@@ -1,0 +1,188 @@
+// The autograd engine: accumulation, retain_graph, create_graph, guards,
+// hooks, version counters, deep graphs.
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "helpers.h"
+
+using namespace nabla;
+
+TEST_CASE("backward accumulates into leaves; zero_grad clears", "[autograd]") {
+  Tensor x = tensor({1.0, 2.0, 3.0}).requires_grad_();
+  (x * x).sum().backward();
+  REQUIRE(allclose(x.grad(), tensor({2.0, 4.0, 6.0})));
+  (x * 3.0).sum().backward();  // a second graph: adds on top
+  REQUIRE(allclose(x.grad(), tensor({5.0, 7.0, 9.0})));
+  x.zero_grad();
+  REQUIRE_FALSE(x.grad().defined());
+}
+
+TEST_CASE("a shared input gets the sum of both paths", "[autograd]") {
+  Tensor x = tensor({2.0}).requires_grad_();
+  Tensor y = x * x + x * 3.0 + x;  // dy/dx = 2x + 4 = 8
+  y.sum().backward();
+  REQUIRE(x.grad().item() == Approx(8.0));
+}
+
+TEST_CASE("second backward without retain_graph is an error, with it well-defined", "[autograd]") {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = (x * x).sum();
+  y.backward(Tensor(), /*retain_graph=*/true);
+  y.backward();
+  REQUIRE(allclose(x.grad(), tensor({4.0, 8.0})));
+  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("second time") && Catch::Contains("sum"));
+}
+
+TEST_CASE("create_graph: second derivatives and Hessian-vector products", "[autograd]") {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor y = (x * x * x).sum();  // dy/dx = 3x², d²y/dx² = 6x
+  auto g = autograd::grad({y}, {x}, {}, true, true);
+  REQUIRE(allclose(g[0], tensor({3.0, 12.0}, kFloat64)));
+  auto h = autograd::grad({g[0].sum()}, {x});
+  REQUIRE(allclose(h[0], tensor({6.0, 12.0}, kFloat64)));
+  // A gradient penalty: d/dx |dy/dx|²
+  Tensor x2 = tensor({0.5, -1.0}, kFloat64).requires_grad_();
+  Tensor y2 = (sin(x2)).sum();
+  Tensor gx = autograd::grad({y2}, {x2}, {}, true, true)[0];
+  (gx * gx).sum().backward();  // d/dx cos²x = -2 sin x cos x
+  REQUIRE(allclose(x2.grad(), -2.0 * sin(x2.detach()) * cos(x2.detach())));
+}
+
+TEST_CASE("no_grad and enable_grad guards are scoped and thread-local", "[autograd]") {
+  Tensor x = tensor({1.0}).requires_grad_();
+  {
+    NoGradGuard ng;
+    Tensor y = x * 2.0;
+    REQUIRE_FALSE(y.requires_grad());
+    {
+      EnableGradGuard eg;
+      REQUIRE((x * 2.0).requires_grad());
+    }
+    REQUIRE_FALSE((x * 2.0).requires_grad());
+  }
+  REQUIRE((x * 2.0).requires_grad());
+  bool other_thread_enabled = false;
+  {
+    NoGradGuard ng;
+    std::thread t([&] { other_thread_enabled = GradMode::is_enabled(); });
+    t.join();
+  }
+  REQUIRE(other_thread_enabled);
+}
+
+TEST_CASE("detach cuts the graph and shares data", "[autograd]") {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor d = (x * 2.0).detach();
+  REQUIRE_FALSE(d.requires_grad());
+  REQUIRE(d.is_leaf());
+  Tensor y = x * 2.0;
+  Tensor yd = y.detach();
+  REQUIRE(yd.raw_data() == y.raw_data());
+}
+
+TEST_CASE("tensor hooks see and can replace gradients; retain_grad keeps non-leaf grads", "[autograd]") {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor h = x * 3.0;
+  Tensor seen;
+  h.register_hook([&](const Tensor& g) { seen = g; return g * 2.0; });
+  h.retain_grad();
+  int leaf_calls = 0;
+  x.register_hook([&](const Tensor& g) { ++leaf_calls; return Tensor(); });
+  h.sum().backward();
+  REQUIRE(allclose(seen, tensor({1.0, 1.0})));
+  REQUIRE(allclose(h.grad(), tensor({2.0, 2.0})));  // after the hook
+  REQUIRE(allclose(x.grad(), tensor({6.0, 6.0})));
+  REQUIRE(leaf_calls == 1);
+}
+
+TEST_CASE("in-place change to a saved tensor is an error at backward, naming the op", "[autograd]") {
+  Tensor w = tensor({1.0, 2.0}).requires_grad_();
+  Tensor x = tensor({3.0, 4.0});
+  Tensor y = (w * x).sum();
+  x.add_(tensor({1.0, 1.0}));
+  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("mul") && Catch::Contains("modified in place"));
+  // An unsaved input may change: add saves nothing.
+  Tensor z = (w + x).sum();
+  x.mul_(2.0);
+  REQUIRE_NOTHROW(z.backward());
+}
+
+TEST_CASE("in-place write to a tensor that requires grad is refused", "[autograd]") {
+  Tensor w = tensor({1.0}).requires_grad_();
+  REQUIRE_THROWS_AS(w.fill_(0.0), Error);
+  NoGradGuard g;
+  REQUIRE_NOTHROW(w.fill_(0.0));
+}
+
+TEST_CASE("a 100,000-op chain runs backward and is freed without deep recursion", "[autograd]") {
+  Tensor x = tensor({1.0}).requires_grad_();
+  {
+    Tensor y = x;
+    for (int i = 0; i < 100000; ++i) y = y + 1e-6;
+    y.sum().backward();
+    REQUIRE(x.grad().item() == Approx(1.0));
+  }
+  // Freeing without a backward (the graph kept whole) must not overflow either.
+  {
+    Tensor y = x;
+    for (int i = 0; i < 100000; ++i) y = y * 1.0;
+  }
+  SUCCEED("no stack overflow");
+}
+
+TEST_CASE("autograd::grad returns gradients without touching .grad", "[autograd]") {
+  Tensor a = tensor({1.0, 2.0}).requires_grad_();
+  Tensor b = tensor({3.0, 4.0}).requires_grad_();
+  Tensor h = a * b;
+  auto g = autograd::grad({h.sum()}, {a, h});
+  REQUIRE(allclose(g[0], tensor({3.0, 4.0})));
+  REQUIRE(allclose(g[1], tensor({1.0, 1.0})));
+  REQUIRE_FALSE(a.grad().defined());
+  Tensor c = tensor({1.0}).requires_grad_();
+  REQUIRE_THROWS_WITH(autograd::grad({(a * 2.0).sum()}, {c}), Catch::Contains("not used"));
+}
+
+TEST_CASE("custom ops through the public record API", "[autograd]") {
+  // cube(x) = x³ with a hand-written backward, checked by gradcheck and gradgradcheck.
+  auto cube = [](const Tensor& x) {
+    Tensor y;
+    {
+      NoGradGuard g;
+      y = x * x * x;
+    }
+    return autograd::record("cube", y, {x}, {x}, [x](const Tensor& dy) { return autograd::Grads{dy * 3.0 * x * x}; });
+  };
+  Tensor x = testing::leaf({4});
+  REQUIRE(testing::check1(cube, x));
+  REQUIRE(to_dot(cube(x).sum()).find("cube") != std::string::npos);
+  // A wrong backward is caught.
+  auto bad = [](const Tensor& x) {
+    Tensor y;
+    {
+      NoGradGuard g;
+      y = x * x;
+    }
+    return autograd::record("bad_square", y, {x}, {x}, [x](const Tensor& dy) { return autograd::Grads{dy * x}; });
+  };
+  REQUIRE_THROWS_WITH(testing::check1(bad, testing::leaf({3})), Catch::Contains("mismatch"));
+}
+
+TEST_CASE("backward of a non-scalar needs a gradient of the right shape", "[autograd][errors]") {
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y = x * 2.0;
+  REQUIRE_THROWS_WITH(y.backward(), Catch::Contains("one-element"));
+  REQUIRE_THROWS_WITH(y.backward(ones({3})), Catch::Contains("(3,)") && Catch::Contains("(2,)"));
+  Tensor z = tensor({1.0});
+  REQUIRE_THROWS_WITH(z.backward(), Catch::Contains("does not require grad"));
+}
+
+TEST_CASE("to_dot names ops and shapes", "[autograd]") {
+  Tensor w = zeros({3, 2}).requires_grad_();
+  Tensor x = ones({4, 3});
+  std::string dot = to_dot(relu(matmul(x, w)).sum());
+  REQUIRE(dot.find("digraph") == 0);
+  REQUIRE(dot.find("matmul") != std::string::npos);
+  REQUIRE(dot.find("relu") != std::string::npos);
+  REQUIRE(dot.find("(4, 2)") != std::string::npos);
+  REQUIRE(dot.find("leaf") != std::string::npos);
+}

@@ -1,0 +1,37 @@
+// Small helpers shared by the tests.
+#pragma once
+#include <nabla/nabla.h>
+
+namespace testing {
+
+// A float64 leaf that requires grad, normal(0, 1), from a fixed seed.
+inline nabla::Tensor leaf(const nabla::Shape& shape, uint64_t seed = 1) {
+  nabla::Generator g(seed);
+  return nabla::randn(shape, g, nabla::TensorOptions(nabla::kFloat64)).requires_grad_();
+}
+
+// A float64 leaf in [lo, hi) (away from kinks and domain edges).
+inline nabla::Tensor leaf_in(const nabla::Shape& shape, double lo, double hi, uint64_t seed = 1) {
+  nabla::Generator g(seed);
+  nabla::Tensor t = nabla::rand(shape, g, nabla::TensorOptions(nabla::kFloat64));
+  nabla::Tensor u = (t * (hi - lo) + lo).detach();
+  return u.requires_grad_();
+}
+
+// Shorthands for gradcheck / gradgradcheck of a one- or two-input function.
+template <class F>
+bool check1(F f, const nabla::Tensor& x, bool second_order = true) {
+  auto fn = [f](const std::vector<nabla::Tensor>& in) { return f(in[0]); };
+  bool ok = nabla::autograd::gradcheck(fn, {x});
+  if (second_order) ok = ok && nabla::autograd::gradgradcheck(fn, {x});
+  return ok;
+}
+template <class F>
+bool check2(F f, const nabla::Tensor& a, const nabla::Tensor& b, bool second_order = true) {
+  auto fn = [f](const std::vector<nabla::Tensor>& in) { return f(in[0], in[1]); };
+  bool ok = nabla::autograd::gradcheck(fn, {a, b});
+  if (second_order) ok = ok && nabla::autograd::gradgradcheck(fn, {a, b});
+  return ok;
+}
+
+}  // namespace testing
