@@ -34,7 +34,7 @@ void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& o
 
 namespace {
 constexpr int kMaxDisposeDepth = 64;
-thread_local int dispose_depth = 0;
+__attribute__((tls_model("initial-exec"))) thread_local int dispose_depth = 0;
 thread_local std::vector<std::unique_ptr<Trash>> trash;
 }  // namespace
 

@@ -3,7 +3,8 @@
 namespace nabla {
 
 namespace {
-thread_local bool grad_enabled = true;  // per thread: a no_grad region in one thread leaves others alone
+// initial-exec: a plain TLS load instead of a __tls_get_addr call per op.
+__attribute__((tls_model("initial-exec"))) thread_local bool grad_enabled = true;  // per thread: a no_grad region in one thread leaves others alone
 }
 
 bool GradMode::is_enabled() { return grad_enabled; }

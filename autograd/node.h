@@ -93,9 +93,8 @@ struct FunctionNode final : Node {
   Grads apply(const Tensor& dy) override { return (*fn)(dy); }
   void release() override {
     if (fn) {
-      std::optional<F> gone(std::move(fn));
+      detail::dispose(fn);  // destroys what the closure captured, without deep recursion
       fn.reset();
-      detail::dispose(gone);
     }
     saved.clear();
   }

@@ -1,1 +1,157 @@
-int main(){return 0;}
+// op-overhead: nanoseconds of forward + backward per recorded autograd op on
+// tiny tensors, nabla against LibTorch (and PyTorch) in the same run.
+// Method: benchmarks/overhead_method.md (the peers follow it too).
+//
+// Usage: OMP_NUM_THREADS=1 bench_overhead [--reps N] [--no-peers]
+// Prints one JSON line per (op, impl), then one "ratio" line per op
+// (peer ns / nabla ns: how many times fewer ns nabla spends), then a table.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <nabla/nabla.h>
+#include <string>
+#include <vector>
+
+using namespace nabla;
+
+namespace {
+
+constexpr int kChainLength = 1000;     // K: recorded ops per rep
+constexpr int kWarmupReps = 20;        // untimed reps: allocator cache and branch predictors warm
+constexpr int kDefaultReps = 200;      // R: timed reps, the median is reported
+constexpr float kAddStep = 1e-3f;      // y + w: K steps add only 1.0
+constexpr float kMulFactor = 1.0001f;  // y * w: 1.0001^1000 ~ 1.105
+constexpr float kMatmulOffDiag = 1e-4f;  // w = I + 1e-4: growth <= ~1.49
+const char* const kOps[] = {"add", "mul", "relu", "matmul"};
+
+struct Leaves {
+  Tensor x, w;
+};
+
+Leaves make_leaves(const std::string& op) {
+  if (op == "matmul") return {ones({4, 4}).requires_grad_(), (eye(4) + kMatmulOffDiag).requires_grad_()};
+  Tensor x = ones({4}).requires_grad_();
+  if (op == "add") return {x, full({4}, kAddStep).requires_grad_()};
+  if (op == "mul") return {x, full({4}, kMulFactor).requires_grad_()};
+  return {x, Tensor()};
+}
+
+// One rep; the chain dies inside, so freeing the graph is timed too.
+void run_chain(const std::string& op, const Leaves& l) {
+  Tensor y = l.x;
+  if (op == "add") {
+    for (int k = 0; k < kChainLength; ++k) y = y + l.w;
+  } else if (op == "mul") {
+    for (int k = 0; k < kChainLength; ++k) y = y * l.w;
+  } else if (op == "relu") {
+    for (int k = 0; k < kChainLength; ++k) y = relu(y);
+  } else {
+    for (int k = 0; k < kChainLength; ++k) y = matmul(y, l.w);
+  }
+  y.sum().backward();
+}
+
+double time_op(const std::string& op, int reps) {
+  Leaves l = make_leaves(op);
+  std::vector<double> ns;
+  for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
+    l.x.zero_grad();
+    if (l.w.defined()) l.w.zero_grad();
+    auto start = std::chrono::steady_clock::now();
+    run_chain(op, l);
+    auto stop = std::chrono::steady_clock::now();
+    if (rep >= kWarmupReps) ns.push_back(std::chrono::duration<double, std::nano>(stop - start).count() / kChainLength);
+  }
+  std::sort(ns.begin(), ns.end());
+  return (ns[(ns.size() - 1) / 2] + ns[ns.size() / 2]) / 2;
+}
+
+int threads_from_env() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  int n = env ? std::atoi(env) : 0;
+  return n > 0 ? n : 1;
+}
+
+// Runs a peer program and collects its ns_per_op by op from its JSON lines.
+std::map<std::string, double> run_peer(const std::string& command) {
+  std::map<std::string, double> out;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return out;
+  char line[512];
+  while (std::fgets(line, sizeof line, pipe)) {
+    std::fputs(line, stdout);  // the peer's own lines, unchanged
+    const char* op = std::strstr(line, "\"op\": \"");
+    const char* ns = std::strstr(line, "\"ns_per_op\": ");
+    if (!op || !ns) continue;
+    op += 7;
+    out[std::string(op, std::strchr(op, '"'))] = std::atof(ns + 13);
+  }
+  pclose(pipe);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int reps = kDefaultReps;
+  bool peers = true;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) {
+      reps = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--no-peers")) {
+      peers = false;
+    } else {
+      std::fprintf(stderr, "usage: %s [--reps N] [--no-peers]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (reps < 1) {
+    std::fprintf(stderr, "bench_overhead: --reps must be >= 1\n");
+    return 2;
+  }
+  // OpenMP reads OMP_NUM_THREADS itself; setting it here makes the default 1.
+  const int threads = threads_from_env();
+  setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
+
+  std::map<std::string, double> nabla_ns;
+  for (const char* op : kOps) {
+    nabla_ns[op] = time_op(op, reps);
+    std::printf("{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"threads\": %d, \"ns_per_op\": %.1f}\n",
+                op, threads, nabla_ns[op]);
+    std::fflush(stdout);
+  }
+
+  std::map<std::string, std::map<std::string, double>> peer_ns;
+  if (peers) {
+    const std::string args = " --reps " + std::to_string(reps);
+#ifdef NABLA_LIBTORCH_BENCH
+    peer_ns["libtorch"] = run_peer(std::string(NABLA_LIBTORCH_BENCH) + args + " 2>/dev/null");
+#endif
+#ifdef NABLA_PYTORCH_BENCH
+    peer_ns["pytorch"] = run_peer("/usr/bin/python3 " + std::string(NABLA_PYTORCH_BENCH) + args + " 2>/dev/null");
+#endif
+  }
+  for (const auto& [impl, by_op] : peer_ns)
+    for (const auto& [op, ns] : by_op)
+      if (nabla_ns.count(op))
+        std::printf("{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, "
+                    "\"ratio\": %.2f}\n",
+                    op.c_str(), impl.c_str(), threads, ns / nabla_ns[op]);
+
+  std::printf("\n%-8s %12s", "op", "nabla ns");
+  for (const auto& p : peer_ns) std::printf(" %12s %8s", (p.first + " ns").c_str(), "ratio");
+  std::printf("\n");
+  for (const char* op : kOps) {
+    std::printf("%-8s %12.1f", op, nabla_ns[op]);
+    for (const auto& p : peer_ns) {
+      auto it = p.second.find(op);
+      if (it == p.second.end()) std::printf(" %12s %8s", "-", "-");
+      else std::printf(" %12.1f %7.2fx", it->second, it->second / nabla_ns[op]);
+    }
+    std::printf("\n");
+  }
+  return 0;
+}

@@ -22,10 +22,17 @@ size_t size_class(size_t n) {
   return (n + kMiB - 1) / kMiB * kMiB;
 }
 
+// Small classes (64 B .. 1 MiB, powers of two) index an array directly; the
+// rare big ones go through a map.
+constexpr int kSmallClasses = 15;
+int small_index(size_t cls) { return __builtin_ctzll(cls) - 6; }  // 64 B -> 0
+
 struct Cache {
   std::mutex mutex;
-  std::unordered_map<size_t, std::vector<void*>> free_blocks;
+  std::vector<void*> small[kSmallClasses];
+  std::unordered_map<size_t, std::vector<void*>> big;
   AllocatorStats stats;
+  std::vector<void*>& list(size_t cls) { return cls <= kMiB ? small[small_index(cls)] : big[cls]; }
 };
 
 // Leaked on purpose: tensors held in static objects may be freed after main().
@@ -44,10 +51,10 @@ void* allocate(size_t nbytes) {
     c.stats.allocs++;
     c.stats.bytes_in_use += cls;
     if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
-    auto it = c.free_blocks.find(cls);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    std::vector<void*>& blocks = c.list(cls);
+    if (!blocks.empty()) {
+      void* p = blocks.back();
+      blocks.pop_back();
       c.stats.bytes_cached -= cls;
       return p;
     }
@@ -69,7 +76,7 @@ void deallocate(void* ptr, size_t nbytes) {
   std::lock_guard<std::mutex> lock(c.mutex);
   c.stats.bytes_in_use -= cls;
   c.stats.bytes_cached += cls;
-  c.free_blocks[cls].push_back(ptr);
+  c.list(cls).push_back(ptr);
 }
 
 AllocatorStats stats() {
@@ -85,7 +92,11 @@ void reset_peak() {
 void empty_cache() {
   Cache& c = cache();
   std::lock_guard<std::mutex> lock(c.mutex);
-  for (auto& [cls, blocks] : c.free_blocks) {
+  for (auto& blocks : c.small) {
+    for (void* p : blocks) std::free(p);
+    blocks.clear();
+  }
+  for (auto& [cls, blocks] : c.big) {
     for (void* p : blocks) std::free(p);
     blocks.clear();
   }

@@ -135,6 +135,11 @@ Tensor& Tensor::copy_(const Tensor& src) {
 
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace(*this, "add_");
+  if (alpha == 1.0 && other.shape() == shape() && other.dtype() == dtype() && other.device() == device()) {
+    kernels::binary(kernels::BinaryOp::Add, kview(*this), kview(*this), kview(other));  // gradient accumulation
+    bump_version();
+    return *this;
+  }
   NABLA_CHECK(broadcast_shapes(shape(), other.shape(), "add_") == shape(), "add_", "operand of shape ",
               shape_str(other.shape()), " cannot be broadcast to ", shape_str(shape()));
   NABLA_CHECK(other.device() == device(), "add_", "tensors on different devices: ", device().str(), " and ",

@@ -47,12 +47,18 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   check_defined(name, a);
   check_defined(name, b);
   check_same_device(name, a, b);
-  Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   DType common = kernels::is_logical(op) ? kBool : promote_types(a.dtype(), b.dtype());
   if (op == BinaryOp::Div && !is_floating(common)) common = kFloat32;  // true division, as NumPy
   if (common == kBool && !kernels::is_logical(op) && !kernels::is_comparison(op)) common = kInt64;
-  Tensor ac = a.to(common), bc = b.to(common);
   DType out_dtype = (kernels::is_comparison(op) || kernels::is_logical(op)) ? kBool : common;
+  if (a.shape() == b.shape() && a.dtype() == common && b.dtype() == common) {
+    // Fast path (most ops in a training step): no broadcasting, no casts.
+    Tensor out = empty(a.shape(), out_dtype, a.device());
+    kernels::binary(op, kview(out), kview(a), kview(b));
+    return out;
+  }
+  Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  Tensor ac = a.to(common), bc = b.to(common);
   Tensor out = empty(shape, out_dtype, a.device());
   Shape sa, sb;
   kernels::binary(op, kview(out), kview_broadcast(ac, shape, sa), kview_broadcast(bc, shape, sb));

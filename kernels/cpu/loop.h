@@ -98,6 +98,11 @@ struct StridedLoop {
   // body must be safe to call concurrently on disjoint runs.
   template <class Body>
   void for_each_run(Body body) const {
+    if (ndim <= 1 && numel < kGrainSize) {  // the common small case: one run, no bookkeeping
+      int64_t zero[N] = {};
+      body(const_cast<char**>(data), ndim ? strides[0] : zero, numel);
+      return;
+    }
     parallel_for(numel, [&](int64_t begin, int64_t end) { run_range(begin, end, body); });
   }
   // Always serial: for bodies that accumulate into shared outputs.

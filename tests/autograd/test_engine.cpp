@@ -87,7 +87,7 @@ TEST_CASE("tensor hooks see and can replace gradients; retain_grad keeps non-lea
   h.register_hook([&](const Tensor& g) { seen = g; return g * 2.0; });
   h.retain_grad();
   int leaf_calls = 0;
-  x.register_hook([&](const Tensor& g) { ++leaf_calls; return Tensor(); });
+  x.register_hook([&](const Tensor&) { ++leaf_calls; return Tensor(); });
   h.sum().backward();
   REQUIRE(allclose(seen, tensor({1.0, 1.0})));
   REQUIRE(allclose(h.grad(), tensor({2.0, 2.0})));  // after the hook
