@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "grad_mode.h"
 #include "ops/arithmetic.h"
+#include "ops/join.h"
 #include "ops/reduce.h"
 
 namespace nabla::autograd {
@@ -95,34 +96,35 @@ bool gradcheck(const TestFunction& f, const std::vector<Tensor>& inputs, const G
 
 bool gradgradcheck(const TestFunction& f, const std::vector<Tensor>& inputs, const GradcheckOptions& opts) {
   check_inputs(inputs, "gradgradcheck");
-  // Fix a random output weighting v once, from a private generator.
+  // As PyTorch does: the output weighting v becomes one more input, and the
+  // checked function is (inputs, v) -> the first gradients v^T J, flattened
+  // and joined. Its Jacobian in v tests the backward itself (it must be
+  // linear in dy); its Jacobian in the inputs tests the backward's backward.
   Tensor y0;
   {
     NoGradGuard guard;
     y0 = f(inputs);
   }
   Generator gen(1234);
-  Tensor v = rand(y0.shape(), gen, TensorOptions(kFloat64)) + 0.5;
-  TestFunction first_grads = [f, v](const std::vector<Tensor>& xs) {
+  Tensor v = (rand(y0.shape(), gen, TensorOptions(kFloat64)) + 0.5).requires_grad_();
+  const size_t n = inputs.size();
+  TestFunction first_grads = [f, n](const std::vector<Tensor>& xs_and_v) {
     EnableGradGuard guard;  // the first gradients are needed even when evaluated for finite differences
+    std::vector<Tensor> xs(xs_and_v.begin(), xs_and_v.begin() + static_cast<std::ptrdiff_t>(n));
     std::vector<Tensor> wrt;
     for (const Tensor& x : xs)
       if (x.requires_grad()) wrt.push_back(x);
     Tensor y = f(xs);
-    std::vector<Tensor> gs = grad({y}, wrt, {v}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true);
-    // One output: the concatenation of all first gradients, as one sum with
-    // a different weight per input so no two cancel.
-    Tensor total;
-    for (size_t i = 0; i < gs.size(); ++i) {
-      if (!gs[i].defined()) continue;
-      Tensor term = (gs[i] * static_cast<double>(i + 1)).reshape({gs[i].numel()});
-      Tensor s = term * term;  // nonlinear so second derivatives of linear maps show up
-      total = total.defined() ? add(total, sum(s)) : sum(s);
-    }
-    NABLA_CHECK(total.defined(), "gradgradcheck", "no gradient reached the inputs");
-    return total;
+    std::vector<Tensor> gs = grad({y}, wrt, {xs_and_v[n]}, /*retain_graph=*/true, /*create_graph=*/true,
+                                  /*allow_unused=*/true);
+    std::vector<Tensor> flat;
+    for (size_t i = 0; i < gs.size(); ++i)
+      flat.push_back(gs[i].defined() ? gs[i].reshape({gs[i].numel()}) : zeros({wrt[i].numel()}, kFloat64));
+    return cat(flat, 0);
   };
-  return gradcheck(first_grads, inputs, opts);
+  std::vector<Tensor> all = inputs;
+  all.push_back(v);
+  return gradcheck(first_grads, all, opts);
 }
 
 }  // namespace nabla::autograd

@@ -57,12 +57,16 @@ Tensor& normal_(Tensor& x, double mean, double stddev, Generator& gen = default_
 // double -> float64, int64_t/int -> int64, bool -> bool; `opts` converts.
 template <class T>
 Tensor from_vector(const std::vector<T>& values, const Shape& shape);
+template <>
+Tensor from_vector<bool>(const std::vector<bool>& values, const Shape& shape);
 template <class T>
 Tensor from_vector(const std::vector<T>& values) {
   return from_vector(values, Shape{static_cast<int64_t>(values.size())});
 }
 // Nested initializer lists of doubles: tensor({1, 2}), tensor({{1, 2}, {3, 4}}).
-// float32 unless opts says otherwise.
+// float32 unless opts says otherwise. C++ cannot tell a list of one-element
+// rows from deeper nesting: write tensor({10, 20}).reshape({2, 1}) instead of
+// tensor({{10}, {20}}).
 Tensor tensor(std::initializer_list<double> values, const TensorOptions& opts = {});
 Tensor tensor(std::initializer_list<std::initializer_list<double>> values, const TensorOptions& opts = {});
 Tensor tensor(std::initializer_list<std::initializer_list<std::initializer_list<double>>> values,

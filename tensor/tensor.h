@@ -186,6 +186,8 @@ class TensorIndex {
   enum class Kind { Integer, Slice, NewAxis, Ellipsis, Tensor };
   TensorIndex(int64_t i) : kind_(Kind::Integer), integer_(i) {}
   TensorIndex(int i) : kind_(Kind::Integer), integer_(i) {}
+  // x.index({true}) would silently mean x[1]; use a bool tensor as the mask.
+  TensorIndex(bool) = delete;
   TensorIndex(Slice s) : kind_(Kind::Slice), slice_(s) {}
   TensorIndex(NewAxis) : kind_(Kind::NewAxis) {}
   TensorIndex(Ellipsis) : kind_(Kind::Ellipsis) {}

@@ -4,9 +4,11 @@
 //   stack({a, b}, axis)   a new axis; = cat of unsqueezed inputs
 //   split(x, size, axis)  pieces of `size` (the last may be smaller): views
 //   split(x, {sizes}, axis)
-//   chunk(x, n, axis)     n pieces as equal as possible: views
+//   chunk(x, n, axis)     pieces of ceil(size / n), so maybe fewer than n
+//                         (torch.chunk): views
 //   pad(x, {before0, after0, before1, after1, ...}) pads the LAST dims
-//       first, as torch.nn.functional.pad; mode "constant" with `value`.
+//       first, as torch.nn.functional.pad; mode "constant" with `value`;
+//       negative padding crops. Gradient: the unpadded window of dy.
 #pragma once
 #include <vector>
 
