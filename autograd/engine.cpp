@@ -6,6 +6,7 @@
 #include "../tensor/creation.h"
 #include "grad_mode.h"
 #include "node.h"
+#include "record.h"
 #include "ops/arithmetic.h"
 
 namespace nabla::autograd {
@@ -14,22 +15,36 @@ namespace nabla::autograd {
 
 namespace detail {
 
-void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
-            size_t num_inputs, const Tensor* saved, size_t num_saved) {
+template <class Ref>
+void attach_impl(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Ref* inputs,
+                 size_t num_inputs, const Ref* saved, size_t num_saved) {
   node->name = name;
   node->inputs.resize(num_inputs);
   for (size_t i = 0; i < num_inputs; ++i) {
-    const Tensor& t = inputs[i];
-    if (!t.defined() || !t.requires_grad()) continue;  // no gradient flows there
+    const Tensor& t = get(inputs[i]);
+    if (!t.requires_grad()) continue;  // no gradient flows there
     if (t.grad_fn()) node->inputs[i].node = t.grad_fn();
     else node->inputs[i].leaf = t.impl_ptr();
   }
-  for (size_t i = 0; i < num_saved; ++i)
-    if (saved[i].defined()) node->saved.push_back({saved[i].storage(), saved[i].version()});
+  for (size_t i = 0; i < num_saved; ++i) {
+    const Tensor& t = get(saved[i]);
+    if (t.defined()) node->saved.push_back({t.storage(), t.version()});
+  }
   node->shape = out.shape();
   node->dtype = out.dtype();
   node->device = out.device();
   out.impl()->grad_fn = node;
+}
+
+void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out,
+            const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
+            const std::reference_wrapper<const Tensor>* saved, size_t num_saved) {
+  attach_impl(node, name, out, inputs, num_inputs, saved, num_saved);
+}
+
+void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
+            size_t num_inputs, const Tensor* saved, size_t num_saved) {
+  attach_impl(node, name, out, inputs, num_inputs, saved, num_saved);
 }
 
 namespace {
@@ -73,7 +88,7 @@ Tensor add_grads(const Tensor& a, const Tensor& b) {
   return a + b;
 }
 
-void check_grad_shape(const Tensor& g, const Shape& expected, const char* op, size_t input) {
+inline void check_grad_shape(const Tensor& g, const Shape& expected, const char* op, size_t input) {
   NABLA_CHECK(g.shape() == expected, op, "backward returned a gradient of shape ", shape_str(g.shape()),
               " for input ", input, " of shape ", shape_str(expected));
 }
@@ -81,7 +96,8 @@ void check_grad_shape(const Tensor& g, const Shape& expected, const char* op, si
 // Accumulates g into a leaf's .grad, as PyTorch's AccumulateGrad:
 // in place when nothing else can see the buffer, so a steady training loop
 // reuses the same .grad memory every step.
-void accumulate_into_leaf(TensorImpl* leaf, Tensor g, bool create_graph) {
+void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_graph) {
+  Tensor g = grad;
   for (const TensorHook& hook : leaf->hooks) {
     Tensor r = hook(g);
     if (r.defined()) g = r;
@@ -212,12 +228,14 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     }
     for (size_t i = 0; i < n->inputs.size(); ++i) {
       Edge& e = n->inputs[i];
-      const Tensor gi = i < grads.size() ? grads[i] : Tensor();
+      static const Tensor none;
+      const Tensor& gi = i < grads.size() ? grads[i] : none;
       if (e.node) {
         Node* m = e.node.get();
         if (gi.defined()) {
           check_grad_shape(gi, m->shape, n->name, i);
-          m->grad = add_grads(m->grad, gi);
+          if (m->grad.defined()) m->grad = m->grad + gi;
+          else m->grad = gi;
         }
         if (--m->pending == 0) ready.push_back(m);
       } else if (e.leaf && gi.defined()) {

@@ -24,7 +24,15 @@ struct Node;
 
 // The gradients a backward closure returns, one per input, in input order.
 // An undefined Tensor means "no gradient" (e.g. for an index input).
-using Grads = SmallVector<Tensor, 3>;
+// Grads{da, db} moves its arguments in (an initializer list would copy them).
+struct Grads : SmallVector<Tensor, 3> {
+  Grads() = default;
+  template <class... Ts, class = std::enable_if_t<(std::is_convertible<Ts, Tensor>::value && ...)>>
+  Grads(Ts&&... grads) {  // NOLINT: implicit, so `return Grads{dx};` and `return {dx};` both read well
+    reserve(sizeof...(Ts));
+    (emplace_back(std::forward<Ts>(grads)), ...);
+  }
+};
 
 struct Edge {
   std::shared_ptr<Node> node;         // the input was made by this op...

@@ -23,6 +23,7 @@
 // When grad mode is off, or no input requires grad, record() returns the
 // output untouched: nothing is allocated.
 #pragma once
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <type_traits>
@@ -32,19 +33,31 @@
 
 namespace nabla::autograd {
 
+// Inputs and saved tensors are passed as references: copying a Tensor handle
+// costs two atomic operations, and record() runs once per op.
+using TensorRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
+
 namespace detail {
-void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
-            size_t num_inputs, const Tensor* saved, size_t num_saved);
-inline bool any_requires_grad(const Tensor* inputs, size_t n) {
+template <class Ref>
+const Tensor& get(const Ref& r) {
+  if constexpr (std::is_same<Ref, Tensor>::value) return r;
+  else return r.get();
+}
+template <class Ref>
+bool any_requires_grad(const Ref* inputs, size_t n) {
   for (size_t i = 0; i < n; ++i)
-    if (inputs[i].defined() && inputs[i].requires_grad()) return true;
+    if (get(inputs[i]).requires_grad()) return true;
   return false;
 }
+void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out,
+            const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
+            const std::reference_wrapper<const Tensor>* saved, size_t num_saved);
+void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
+            size_t num_inputs, const Tensor* saved, size_t num_saved);
 }  // namespace detail
 
 template <class F>
-Tensor record(const char* name, const Tensor& out, std::initializer_list<Tensor> inputs,
-              std::initializer_list<Tensor> saved, F&& backward) {
+Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.begin(), inputs.size())) return out;
   std::shared_ptr<Node> node = std::make_shared<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
   detail::attach(node, name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());

@@ -16,10 +16,14 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   NABLA_CHECK(device.is_cpu(), "allocate", "device ", device.str(),
               " is not available: this build of nabla has no CUDA backend");
   auto s = std::make_shared<Storage>();
-  s->data = cpu_allocator::allocate(nbytes);
   s->nbytes = nbytes;
   s->device = device;
-  s->from_allocator = true;
+  if (nbytes <= kInlineBytes) {
+    s->data = s->inline_data;
+  } else {
+    s->data = cpu_allocator::allocate(nbytes);
+    s->from_allocator = true;
+  }
   return s;
 }
 

@@ -19,6 +19,10 @@ struct Storage {
   uint32_t version = 0;
   bool from_allocator = false;              // true: goes back to the caching allocator
   std::function<void(void*)> deleter;       // from_blob with a user deleter
+  // Tiny tensors (scalars, 4-vectors: most of autograd's bookkeeping) keep
+  // their data right here: no allocator call at all.
+  static constexpr size_t kInlineBytes = 64;
+  alignas(16) unsigned char inline_data[kInlineBytes];
 
   Storage() = default;
   Storage(const Storage&) = delete;

@@ -45,8 +45,7 @@ NABLA_UNARY_FUNCTORS(X)
 template <class T, class F>
 void run_unary(const View& out, const View& in, F f) {
   const View* views[2] = {&out, &in};
-  StridedLoop<2> loop(views);
-  loop.for_each_run([f](char** p, const int64_t* s, int64_t n) {
+  for_each_run(views, [f](char** p, const int64_t* s, int64_t n) {
     T* o = reinterpret_cast<T*>(p[0]);
     const T* a = reinterpret_cast<const T*>(p[1]);
     if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
@@ -107,8 +106,7 @@ NABLA_PREDICATE_FUNCTORS(X)
 template <class T, class Out, class F>
 void run_binary(const View& out, const View& a, const View& b, F f) {
   const View* views[3] = {&out, &a, &b};
-  StridedLoop<3> loop(views);
-  loop.for_each_run([f](char** p, const int64_t* s, int64_t n) {
+  for_each_run(views, [f](char** p, const int64_t* s, int64_t n) {
     Out* o = reinterpret_cast<Out*>(p[0]);
     const T* x = reinterpret_cast<const T*>(p[1]);
     const T* y = reinterpret_cast<const T*>(p[2]);
@@ -204,8 +202,7 @@ namespace {
 template <class To, class From>
 void copy_typed(const View& out, const View& in) {
   const View* views[2] = {&out, &in};
-  StridedLoop<2> loop(views);
-  loop.for_each_run([](char** p, const int64_t* s, int64_t n) {
+  for_each_run(views, [](char** p, const int64_t* s, int64_t n) {
     To* o = reinterpret_cast<To*>(p[0]);
     const From* a = reinterpret_cast<const From*>(p[1]);
     if (s[0] == sizeof(To) && s[1] == sizeof(From)) {

@@ -21,6 +21,31 @@
 
 namespace nabla::kernels::cpu {
 
+// True when every view is C-contiguous (the shape is the same by contract):
+// the loop is then one flat run and needs no dim bookkeeping at all.
+template <int N>
+inline bool all_contiguous(const View* const (&views)[N]) {
+  if (views[0]->ndim == 1) {  // the most common case, checked in a few instructions
+    bool unit = true;
+    for (int k = 0; k < N; ++k) unit = unit && views[k]->strides[0] == 1;
+    return unit || views[0]->shape[0] <= 1;
+  }
+  for (int k = 0; k < N; ++k) {
+    const View& v = *views[k];
+    int64_t expected = 1;
+    for (int d = v.ndim - 1; d >= 0; --d) {
+      if (v.shape[d] != 1 && v.strides[d] != expected) return false;
+      expected *= v.shape[d];
+    }
+  }
+  return true;
+}
+
+// Runs body over `views` of one shape: a single flat run when small and
+// contiguous (the per-op fast path), else through StridedLoop.
+template <int N, class Body>
+void for_each_run(const View* const (&views)[N], Body body);
+
 template <int N>
 struct StridedLoop {
   int ndim = 0;
@@ -111,5 +136,21 @@ struct StridedLoop {
     run_range(0, numel, body);
   }
 };
+
+template <int N, class Body>
+void for_each_run(const View* const (&views)[N], Body body) {
+  const int64_t n = views[0]->numel();
+  if (n < kGrainSize && all_contiguous(views)) {
+    char* ptrs[N];
+    int64_t strides[N];
+    for (int k = 0; k < N; ++k) {
+      ptrs[k] = static_cast<char*>(views[k]->data);
+      strides[k] = static_cast<int64_t>(dtype_size(views[k]->dtype));
+    }
+    body(ptrs, strides, n);
+    return;
+  }
+  StridedLoop<N>(views).for_each_run(body);
+}
 
 }  // namespace nabla::kernels::cpu
