@@ -28,6 +28,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "../tensor/pool.h"
 #include "grad_mode.h"
 #include "node.h"
 
@@ -59,7 +60,7 @@ void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& o
 template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.begin(), inputs.size())) return out;
-  std::shared_ptr<Node> node = std::make_shared<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
+  std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
   detail::attach(node, name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());
   return out;
 }
@@ -69,7 +70,7 @@ template <class F>
 Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& inputs,
               const std::vector<Tensor>& saved, F&& backward) {
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.data(), inputs.size())) return out;
-  std::shared_ptr<Node> node = std::make_shared<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
+  std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
   detail::attach(node, name, out, inputs.data(), inputs.size(), saved.data(), saved.size());
   return out;
 }

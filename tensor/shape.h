@@ -30,7 +30,8 @@ inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os <<
 
 // Row-major (C order) strides for a shape.
 inline Shape contiguous_strides(const Shape& shape) {
-  Shape strides(shape.size());
+  Shape strides;
+  strides.resize(shape.size());
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;

@@ -63,7 +63,8 @@ class SmallVector {
   }
   void pop_back() { ptr()[--size_].~T(); }
   void clear() {
-    for (size_t i = 0; i < size_; ++i) ptr()[i].~T();
+    if constexpr (!std::is_trivially_destructible<T>::value)
+      for (size_t i = 0; i < size_; ++i) ptr()[i].~T();
     size_ = 0;
   }
   void resize(size_t n, const T& value = T()) {
@@ -88,7 +89,13 @@ class SmallVector {
     clear();
     size_t n = static_cast<size_t>(std::distance(first, last));
     if (n > capacity_) grow(n);
-    for (; first != last; ++first) emplace_back(*first);
+    if constexpr (std::is_trivially_copyable<T>::value) {  // shapes: a plain copy loop
+      T* p = ptr();
+      for (size_t i = 0; i < n; ++i, ++first) p[i] = *first;
+      size_ = n;
+    } else {
+      for (; first != last; ++first) emplace_back(*first);
+    }
   }
   void assign(size_t n, const T& value) {
     clear();
@@ -126,6 +133,12 @@ class SmallVector {
     if (o.heap_) {
       heap_ = o.heap_; size_ = o.size_; capacity_ = o.capacity_;
       o.heap_ = nullptr; o.size_ = 0; o.capacity_ = N;
+    } else if constexpr (std::is_trivially_copyable<T>::value) {
+      T* p = ptr();
+      const T* q = o.ptr();
+      for (size_t i = 0; i < o.size_; ++i) p[i] = q[i];
+      size_ = o.size_;
+      o.size_ = 0;
     } else {
       for (size_t i = 0; i < o.size_; ++i) emplace_back(std::move(o.ptr()[i]));
       o.clear();

@@ -1,6 +1,7 @@
 #include "storage.h"
 
 #include "allocator.h"
+#include "pool.h"
 
 namespace nabla {
 
@@ -15,7 +16,7 @@ Storage::~Storage() {
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   NABLA_CHECK(device.is_cpu(), "allocate", "device ", device.str(),
               " is not available: this build of nabla has no CUDA backend");
-  auto s = std::make_shared<Storage>();
+  auto s = detail::make_pooled<Storage>();
   s->nbytes = nbytes;
   s->device = device;
   if (nbytes <= kInlineBytes) {

@@ -8,6 +8,7 @@
 #include "../kernels/kernels.h"
 #include "creation.h"
 #include "kernel_view.h"
+#include "pool.h"
 
 namespace nabla {
 
@@ -15,7 +16,7 @@ using detail::kview;
 
 Tensor empty(const Shape& shape, DType dtype, Device device) {
   for (int64_t d : shape) NABLA_CHECK(d >= 0, "empty", "negative dimension in shape ", shape_str(shape));
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = detail::make_pooled<TensorImpl>();
   impl->storage = Storage::allocate(static_cast<size_t>(nabla::numel(shape)) * dtype_size(dtype), device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
@@ -69,7 +70,7 @@ void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) 
 }
 
 Tensor Tensor::detach() const {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = detail::make_pooled<TensorImpl>();
   impl->storage = impl_->storage;
   impl->shape = impl_->shape;
   impl->strides = impl_->strides;

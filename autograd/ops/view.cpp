@@ -8,6 +8,7 @@
 #include "../record.h"
 #include "arithmetic.h"
 #include "forward.h"
+#include "../../tensor/pool.h"
 
 namespace nabla {
 
@@ -15,7 +16,7 @@ using autograd::Grads;
 using autograd::record;
 
 Tensor as_strided_view(const Tensor& x, const Shape& shape, const Shape& strides, int64_t offset) {
-  auto impl = std::make_shared<TensorImpl>();
+  auto impl = detail::make_pooled<TensorImpl>();
   impl->storage = x.storage();
   impl->shape = shape;
   impl->strides = strides;
