@@ -28,4 +28,5 @@
 #include "tensor/error.h"
 #include "tensor/generator.h"
 #include "tensor/npy.h"
+#include "tensor/print.h"
 #include "tensor/tensor.h"

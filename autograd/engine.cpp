@@ -16,7 +16,7 @@ namespace nabla::autograd {
 namespace detail {
 
 template <class Ref>
-void attach_impl(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Ref* inputs,
+void attach_impl(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Ref* inputs,
                  size_t num_inputs, const Ref* saved, size_t num_saved) {
   node->name = name;
   node->inputs.resize(num_inputs);
@@ -33,18 +33,18 @@ void attach_impl(const std::shared_ptr<Node>& node, const char* name, const Tens
   node->shape = out.shape();
   node->dtype = out.dtype();
   node->device = out.device();
-  out.impl()->grad_fn = node;
+  out.impl()->grad_fn = std::move(node);  // a move: no reference-count traffic
 }
 
-void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out,
+void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out,
             const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
             const std::reference_wrapper<const Tensor>* saved, size_t num_saved) {
-  attach_impl(node, name, out, inputs, num_inputs, saved, num_saved);
+  attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
 
-void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
+void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs,
             size_t num_inputs, const Tensor* saved, size_t num_saved) {
-  attach_impl(node, name, out, inputs, num_inputs, saved, num_saved);
+  attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
 
 namespace {
@@ -235,7 +235,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         if (gi.defined()) {
           check_grad_shape(gi, m->shape, n->name, i);
           if (m->grad.defined()) m->grad = m->grad + gi;
-          else m->grad = gi;
+          else m->grad = std::move(grads[i]);  // grads[i] is not read again
         }
         if (--m->pending == 0) ready.push_back(m);
       } else if (e.leaf && gi.defined()) {

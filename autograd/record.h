@@ -50,10 +50,10 @@ bool any_requires_grad(const Ref* inputs, size_t n) {
     if (get(inputs[i]).requires_grad()) return true;
   return false;
 }
-void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out,
+void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out,
             const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
             const std::reference_wrapper<const Tensor>* saved, size_t num_saved);
-void attach(const std::shared_ptr<Node>& node, const char* name, const Tensor& out, const Tensor* inputs,
+void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs,
             size_t num_inputs, const Tensor* saved, size_t num_saved);
 }  // namespace detail
 
@@ -61,7 +61,7 @@ template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.begin(), inputs.size())) return out;
   std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
-  detail::attach(node, name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());
+  detail::attach(std::move(node), name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());
   return out;
 }
 
@@ -71,7 +71,7 @@ Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& in
               const std::vector<Tensor>& saved, F&& backward) {
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.data(), inputs.size())) return out;
   std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
-  detail::attach(node, name, out, inputs.data(), inputs.size(), saved.data(), saved.size());
+  detail::attach(std::move(node), name, out, inputs.data(), inputs.size(), saved.data(), saved.size());
   return out;
 }
 

@@ -17,7 +17,7 @@ using detail::binary_forward;
 using detail::scalar_forward;
 using kernels::BinaryOp;
 
-Tensor sum_to(const Tensor& g, const Shape& shape) {
+Tensor sum_to(Tensor g, const Shape& shape) {
   if (g.shape() == shape) return g;
   const size_t lead = g.shape().size() - shape.size();
   Shape axes;

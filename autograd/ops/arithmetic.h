@@ -38,7 +38,7 @@ Tensor minimum(const Tensor& a, double s);
 
 // Reduces a broadcast gradient back to `shape`: sums the leading dims that
 // broadcasting added and the dims where `shape` has 1. Differentiable.
-Tensor sum_to(const Tensor& g, const Shape& shape);
+Tensor sum_to(Tensor g, const Shape& shape);  // by value: a temporary moves through
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
