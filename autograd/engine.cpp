@@ -210,7 +210,6 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         if (it != capture->nodes.end()) capture->results[it->second] = add_grads(capture->results[it->second], g);
       }
     }
-    Grads grads;
     if (g.defined()) {
       NABLA_CHECK(!n->released, n->name, "trying to run backward through the graph a second time, but its "
                   "saved tensors were freed by the first backward; pass retain_graph=true the first time");
@@ -218,10 +217,10 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         NABLA_CHECK(s.storage->version == s.version, n->name, "a tensor saved for backward was modified in place "
                     "(version ", s.storage->version, ", expected ", s.version, "); use an out-of-place op or clone() it "
                     "before the in-place change");
-      grads = n->apply(g);
-      NABLA_CHECK(grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(), " gradients for ",
-                  n->inputs.size(), " inputs");
     }
+    Grads grads = g.defined() ? n->apply(g) : Grads();
+    NABLA_CHECK(!g.defined() || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),
+                " gradients for ", n->inputs.size(), " inputs");
     if (!retain_graph) {
       n->release();
       n->released = true;

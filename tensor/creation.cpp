@@ -191,7 +191,7 @@ Tensor from_blob(void* data, const Shape& shape, const Shape& strides, DType dty
   int64_t extent = 1;
   for (size_t i = 0; i < shape.size(); ++i) extent += (shape[i] - 1) * strides[i];
   storage->nbytes = static_cast<size_t>(nabla::numel(shape) ? extent : 0) * dtype_size(dtype);
-  storage->deleter = std::move(deleter);
+  if (deleter) storage->deleter = std::make_unique<std::function<void(void*)>>(std::move(deleter));
   auto impl = detail::make_pooled<TensorImpl>();
   impl->storage = std::move(storage);
   impl->shape = shape;

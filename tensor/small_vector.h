@@ -5,6 +5,7 @@
 #pragma once
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <iterator>
 #include <new>
@@ -56,7 +57,7 @@ class SmallVector {
   void push_back(T&& v) { emplace_back(std::move(v)); }
   template <class... A>
   T& emplace_back(A&&... a) {
-    if (size_ == capacity_) grow(capacity_ * 2);
+    if (size_ == capacity_) grow(size_t(capacity_) * 2);
     T* p = new (ptr() + size_) T(std::forward<A>(a)...);
     ++size_;
     return *p;
@@ -69,6 +70,11 @@ class SmallVector {
   }
   void resize(size_t n, const T& value = T()) {
     if (n > capacity_) grow(n);
+    if constexpr (std::is_trivially_copyable<T>::value) {
+      for (size_t i = size_; i < n; ++i) ptr()[i] = value;
+      size_ = static_cast<uint32_t>(n);
+      return;
+    }
     while (size_ > n) pop_back();
     while (size_ < n) emplace_back(value);
   }
@@ -92,7 +98,7 @@ class SmallVector {
     if constexpr (std::is_trivially_copyable<T>::value) {  // shapes: a plain copy loop
       T* p = ptr();
       for (size_t i = 0; i < n; ++i, ++first) p[i] = *first;
-      size_ = n;
+      size_ = static_cast<uint32_t>(n);
     } else {
       for (; first != last; ++first) emplace_back(*first);
     }
@@ -122,7 +128,7 @@ class SmallVector {
     }
     release_heap();
     heap_ = fresh;
-    capacity_ = n;
+    capacity_ = static_cast<uint32_t>(n);
   }
   void release_heap() {
     if (heap_) ::operator delete(heap_);
@@ -147,8 +153,9 @@ class SmallVector {
 
   alignas(T) unsigned char inline_[N * sizeof(T)];
   T* heap_ = nullptr;
-  size_t size_ = 0;
-  size_t capacity_ = N;
+  // 32-bit counts keep a Shape at 64 bytes: one cache line.
+  uint32_t size_ = 0;
+  uint32_t capacity_ = N;
 };
 
 }  // namespace nabla

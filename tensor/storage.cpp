@@ -8,8 +8,8 @@ namespace nabla {
 Storage::~Storage() {
   if (from_allocator) {
     cpu_allocator::deallocate(data, nbytes);
-  } else if (deleter) {
-    deleter(data);
+  } else if (deleter && *deleter) {
+    (*deleter)(data);
   }
 }
 

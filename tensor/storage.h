@@ -18,7 +18,9 @@ struct Storage {
   Device device;
   uint32_t version = 0;
   bool from_allocator = false;              // true: goes back to the caching allocator
-  std::function<void(void*)> deleter;       // from_blob with a user deleter
+  // from_blob with a user deleter (rare: kept behind a pointer so that every
+  // other storage stays small).
+  std::unique_ptr<std::function<void(void*)>> deleter;
   // Tiny tensors (scalars, 4-vectors: most of autograd's bookkeeping) keep
   // their data right here: no allocator call at all.
   static constexpr size_t kInlineBytes = 64;
