@@ -1,4 +1,4 @@
-// Indexing, gathering, scattering and sorting.
+// Indexing, gathering and scattering (sorting: sort.cpp).
 //
 // Index values are checked on the host before any kernel runs (kernels
 // assume in-range indices), so a bad index is a nabla::Error naming the op,
@@ -8,7 +8,6 @@
 // other's adjoints, so backward of backward works:
 //   gather       <-> scatter_add      (along an axis, index shaped like out)
 //   index_select <-> index_add        (along an axis, 1-D index)
-// sort/topk scatter dy back to where each value came from.
 #include "indexing.h"
 
 #include <algorithm>
@@ -602,63 +601,6 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   Shape shape = labels.shape();
   shape.push_back(n);
   return int64_tensor(out, shape, labels.device());
-}
-
-// ---- sorting ----------------------------------------------------------------------------
-
-namespace {
-// Values and int64 indices sorted along axis a (no graph): the axis is moved
-// last and made contiguous for sort_rows, which sorts in place, then moved back.
-std::pair<Tensor, Tensor> sort_forward(const Tensor& x, int64_t a, bool descending) {
-  NoGradGuard guard;
-  Tensor xt = x.detach().transpose(a, -1);
-  Tensor values = copy_as(xt, x.dtype());
-  Tensor indices = empty(xt.shape(), kInt64, x.device());
-  if (values.numel() > 0) kernels::sort_rows(kview(values), kview(indices), descending);
-  return {values.transpose(a, -1).contiguous(), indices.transpose(a, -1).contiguous()};
-}
-
-// Values taken along `a` at `indices` (distinct along a) flow back there.
-Tensor scatter_back(const Tensor& dy, const Shape& shape, int64_t a, const Tensor& indices) {
-  return scatter_add(zeros_for_grad(shape, dy), a, indices, dy);
-}
-}  // namespace
-
-std::pair<Tensor, Tensor> sort(const Tensor& x, int64_t axis, bool descending) {
-  detail::check_defined("sort", x);
-  const int64_t a = wrap_axis(axis, x.ndim(), "sort");
-  if (x.ndim() == 0) return {clone(x), zeros({}, TensorOptions(kInt64, x.device()))};
-  auto [values, indices] = sort_forward(x, a, descending);
-  values = record("sort", values, {x}, {indices}, [indices = indices, a, shape = x.shape()](const Tensor& dy) {
-    return Grads{scatter_back(dy, shape, a, indices)};
-  });
-  return {values, indices};
-}
-
-std::pair<Tensor, Tensor> topk(const Tensor& x, int64_t k, int64_t axis, bool largest) {
-  detail::check_defined("topk", x);
-  const int64_t a = wrap_axis(axis, x.ndim(), "topk");
-  const int64_t n = x.ndim() == 0 ? 1 : x.shape()[a];
-  NABLA_CHECK(k >= 0 && k <= n, "topk", "k = ", k, " is out of range for axis ", a, " of size ", n, " (shape ",
-              shape_str(x.shape()), ")");
-  if (x.ndim() == 0) {
-    auto r = topk(x.reshape({1}), k, 0, largest);
-    return k == 1 ? std::make_pair(r.first.reshape({}), r.second.reshape({})) : r;
-  }
-  auto sorted = sort_forward(x, a, largest);
-  Tensor values = narrow(sorted.first, a, 0, k).contiguous();
-  Tensor indices = narrow(sorted.second, a, 0, k).contiguous();
-  values = record("topk", values, {x}, {indices}, [indices, a, shape = x.shape()](const Tensor& dy) {
-    return Grads{scatter_back(dy, shape, a, indices)};
-  });
-  return {values, indices};
-}
-
-Tensor argsort(const Tensor& x, int64_t axis, bool descending) {
-  detail::check_defined("argsort", x);
-  const int64_t a = wrap_axis(axis, x.ndim(), "argsort");
-  if (x.ndim() == 0) return zeros({}, TensorOptions(kInt64, x.device()));
-  return sort_forward(x, a, descending).second;
 }
 
 }  // namespace nabla
