@@ -1,6 +1,7 @@
 // Small helpers shared by the tests.
 #pragma once
 #include <nabla/nabla.h>
+#include <vector>
 
 namespace testing {
 
@@ -16,6 +17,13 @@ inline nabla::Tensor leaf_in(const nabla::Shape& shape, double lo, double hi, ui
   nabla::Tensor t = nabla::rand(shape, g, nabla::TensorOptions(nabla::kFloat64));
   nabla::Tensor u = (t * (hi - lo) + lo).detach();
   return u.requires_grad_();
+}
+
+// The values of any tensor as doubles, row-major (for comparing with lists).
+inline std::vector<double> values(const nabla::Tensor& t) {
+  nabla::Tensor c = t.detach().astype(nabla::kFloat64).contiguous();
+  const double* p = c.data<double>();
+  return std::vector<double>(p, p + c.numel());
 }
 
 // Shorthands for gradcheck / gradgradcheck of a one- or two-input function.

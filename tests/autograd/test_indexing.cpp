@@ -13,12 +13,7 @@ using testing::leaf;
 
 namespace {
 
-// Values of any tensor as doubles, row-major.
-std::vector<double> vals(const Tensor& t) {
-  Tensor c = t.detach().astype(kFloat64).contiguous();
-  const double* p = c.data<double>();
-  return std::vector<double>(p, p + c.numel());
-}
+constexpr auto vals = testing::values;
 using V = std::vector<double>;
 
 Tensor ints(std::vector<int64_t> v, Shape shape = {}) {

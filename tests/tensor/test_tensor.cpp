@@ -8,10 +8,7 @@
 
 using namespace nabla;
 
-static std::vector<double> values(const Tensor& t) {
-  Tensor c = t.astype(kFloat64).contiguous();
-  return std::vector<double>(c.data<double>(), c.data<double>() + c.numel());
-}
+using testing::values;
 
 TEST_CASE("creation functions", "[tensor]") {
   REQUIRE(zeros({2, 3}).shape() == Shape{2, 3});
