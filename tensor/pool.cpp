@@ -5,7 +5,7 @@
 namespace nabla::detail {
 namespace {
 
-constexpr size_t kClassBytes = 16;
+constexpr size_t kClassBytes = kPoolClassBytes;
 constexpr size_t kClasses = kMaxPooledBytes / kClassBytes;
 constexpr size_t kMaxBlocksPerClass = 1 << 16;  // a cap, so a burst does not pin memory forever
 
@@ -45,40 +45,48 @@ FreeLists* thread_lists() {
   return lists;
 }
 
-size_t class_of(size_t bytes) { return (bytes + kClassBytes - 1) / kClassBytes - 1; }
-
-}  // namespace
-
-void* pool_get(size_t bytes) {
-  // Pooled blocks come from aligned_alloc and go back with free.
-  if (bytes == 0 || bytes > kMaxPooledBytes) return ::operator new(bytes, std::align_val_t(16));
-  size_t c = class_of(bytes);
+// The slow paths: a thread's first use, an empty list, a full list.
+__attribute__((noinline)) void* get_slow(size_t c) {
   FreeLists* l = thread_lists();
-  if (l && l->head[c]) {
-    void* p = l->head[c];
-    l->head[c] = *static_cast<void**>(p);
-    --l->count[c];
-    return p;
-  }
+  if (l && l->head[c]) return pool_get(c);
   void* p = std::aligned_alloc(16, (c + 1) * kClassBytes);
   if (!p) throw std::bad_alloc();
   return p;
 }
 
-void pool_put(void* p, size_t bytes) {
-  if (bytes == 0 || bytes > kMaxPooledBytes) {
-    ::operator delete(p, std::align_val_t(16));
-    return;
-  }
-  size_t c = class_of(bytes);
+__attribute__((noinline)) void put_slow(void* p, size_t c) {
   FreeLists* l = thread_lists();
   if (!l || l->count[c] >= kMaxBlocksPerClass) {
     std::free(p);
     return;
   }
-  *static_cast<void**>(p) = l->head[c];
-  l->head[c] = p;
-  ++l->count[c];
+  pool_put(p, c);
+}
+
+}  // namespace
+
+// Pooled blocks come from aligned_alloc and go back with free.
+void* pool_get(size_t c) {
+  FreeLists* l = lists;
+  if (__builtin_expect(l != nullptr, 1)) {
+    if (void* p = l->head[c]) {
+      l->head[c] = *static_cast<void**>(p);
+      --l->count[c];
+      return p;
+    }
+  }
+  return get_slow(c);
+}
+
+void pool_put(void* p, size_t c) {
+  FreeLists* l = lists;
+  if (__builtin_expect(l != nullptr && l->count[c] < kMaxBlocksPerClass, 1)) {
+    *static_cast<void**>(p) = l->head[c];
+    l->head[c] = p;
+    ++l->count[c];
+    return;
+  }
+  put_slow(p, c);
 }
 
 }  // namespace nabla::detail

@@ -19,8 +19,11 @@ namespace nabla::detail {
 // another thread join that thread's list. Defined in pool.cpp, where the
 // thread-local lists can use the fast initial-exec TLS model.
 constexpr size_t kMaxPooledBytes = 1024;
-void* pool_get(size_t bytes);
-void pool_put(void* p, size_t bytes);
+constexpr size_t kPoolClassBytes = 16;
+// The size class of a block of `bytes` (known at compile time for a type).
+constexpr size_t pool_class(size_t bytes) { return (bytes + kPoolClassBytes - 1) / kPoolClassBytes - 1; }
+void* pool_get(size_t cls);           // a block of class `cls`
+void pool_put(void* p, size_t cls);
 
 template <class T>
 struct PoolAllocator {
@@ -29,8 +32,15 @@ struct PoolAllocator {
   template <class U>
   PoolAllocator(const PoolAllocator<U>&) {}  // NOLINT: rebinding, as allocate_shared needs
   static_assert(alignof(T) <= 16, "pooled blocks are 16-byte aligned");
-  T* allocate(size_t n) { return static_cast<T*>(pool_get(n * sizeof(T))); }
-  void deallocate(T* p, size_t n) { pool_put(p, n * sizeof(T)); }
+  static constexpr bool kPooled = sizeof(T) <= kMaxPooledBytes;
+  T* allocate(size_t n) {
+    if (kPooled && n == 1) return static_cast<T*>(pool_get(pool_class(sizeof(T))));
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(16)));
+  }
+  void deallocate(T* p, size_t n) {
+    if (kPooled && n == 1) pool_put(p, pool_class(sizeof(T)));
+    else ::operator delete(p, std::align_val_t(16));
+  }
   template <class U>
   bool operator==(const PoolAllocator<U>&) const { return true; }
   template <class U>
