@@ -35,8 +35,8 @@ std::string to_dot(const Tensor& y) {
       if (e.node) {
         int mid = id_of(e.node.get(), fresh);
         if (fresh) {
-          os << "  n" << mid << " [shape=box, label=\"" << e.node->name << "\\n" << shape_str(e.node->shape)
-             << "\"];\n";
+          os << "  n" << mid << " [shape=box, label=\"" << e.node->name << "\\n"
+             << shape_str(e.node->shape) << "\"];\n";
           stack.push_back(e.node.get());
         }
         os << "  n" << mid << " -> n" << nid << ";\n";

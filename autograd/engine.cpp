@@ -6,8 +6,8 @@
 #include "../tensor/creation.h"
 #include "grad_mode.h"
 #include "node.h"
-#include "record.h"
 #include "ops/arithmetic.h"
+#include "record.h"
 
 namespace nabla::autograd {
 
@@ -23,8 +23,10 @@ void attach_impl(std::shared_ptr<Node>&& node, const char* name, const Tensor& o
   for (size_t i = 0; i < num_inputs; ++i) {
     const Tensor& t = get(inputs[i]);
     if (!t.requires_grad()) continue;  // no gradient flows there
-    if (t.grad_fn()) node->inputs[i].node = t.grad_fn();
-    else node->inputs[i].leaf = t.impl_ptr();
+    if (t.grad_fn())
+      node->inputs[i].node = t.grad_fn();
+    else
+      node->inputs[i].leaf = t.impl_ptr();
   }
   for (size_t i = 0; i < num_saved; ++i) {
     const Tensor& t = get(saved[i]);
@@ -42,8 +44,8 @@ void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out,
   attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
 
-void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs,
-            size_t num_inputs, const Tensor* saved, size_t num_saved) {
+void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs, size_t num_inputs,
+            const Tensor* saved, size_t num_saved) {
   attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
 
@@ -89,8 +91,8 @@ Tensor add_grads(const Tensor& a, const Tensor& b) {
 }
 
 inline void check_grad_shape(const Tensor& g, const Shape& expected, const char* op, size_t input) {
-  NABLA_CHECK(g.shape() == expected, op, "backward returned a gradient of shape ", shape_str(g.shape()),
-              " for input ", input, " of shape ", shape_str(expected));
+  NABLA_CHECK(g.shape() == expected, op, "backward returned a gradient of shape ", shape_str(g.shape()), " for input ",
+              input, " of shape ", shape_str(expected));
 }
 
 // Accumulates g into a leaf's .grad, as PyTorch's AccumulateGrad:
@@ -124,8 +126,8 @@ struct Capture {
 
 void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
                   bool create_graph, Capture* capture) {
-  NABLA_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward", "got ",
-              grad_outputs.size(), " gradients for ", outputs.size(), " outputs");
+  NABLA_CHECK(grad_outputs.empty() || grad_outputs.size() == outputs.size(), "backward", "got ", grad_outputs.size(),
+              " gradients for ", outputs.size(), " outputs");
   retain_graph = retain_graph || create_graph;
   const uint64_t visit = ++visit_counter;
 
@@ -135,13 +137,15 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   std::vector<std::shared_ptr<Node>> roots;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& y = outputs[i];
-    NABLA_CHECK(y.defined() && y.requires_grad(), "backward",
-                "output ", i, " does not require grad: nothing to differentiate (did you call detach() or run "
+    NABLA_CHECK(y.defined() && y.requires_grad(), "backward", "output ", i,
+                " does not require grad: nothing to differentiate (did you call detach() or run "
                 "under NoGradGuard?)");
     Tensor g = grad_outputs.empty() ? Tensor() : grad_outputs[i];
     if (!g.defined()) {
-      NABLA_CHECK(y.numel() == 1, "backward", "grad can be implied only for one-element outputs, but the output has "
-                  "shape ", shape_str(y.shape()), "; pass a gradient of that shape");
+      NABLA_CHECK(y.numel() == 1, "backward",
+                  "grad can be implied only for one-element outputs, but the output has "
+                  "shape ",
+                  shape_str(y.shape()), "; pass a gradient of that shape");
       g = ones_like(y);
     }
     NABLA_CHECK(g.shape() == y.shape(), "backward", "gradient of shape ", shape_str(g.shape()),
@@ -211,11 +215,15 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       }
     }
     if (g.defined()) {
-      NABLA_CHECK(!n->released, n->name, "trying to run backward through the graph a second time, but its "
+      NABLA_CHECK(!n->released, n->name,
+                  "trying to run backward through the graph a second time, but its "
                   "saved tensors were freed by the first backward; pass retain_graph=true the first time");
       for (const SavedVersion& s : n->saved)
-        NABLA_CHECK(s.storage->version == s.version, n->name, "a tensor saved for backward was modified in place "
-                    "(version ", s.storage->version, ", expected ", s.version, "); use an out-of-place op or clone() it "
+        NABLA_CHECK(s.storage->version == s.version, n->name,
+                    "a tensor saved for backward was modified in place "
+                    "(version ",
+                    s.storage->version, ", expected ", s.version,
+                    "); use an out-of-place op or clone() it "
                     "before the in-place change");
     }
     Grads grads = g.defined() ? n->apply(g) : Grads();
@@ -233,8 +241,10 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         Node* m = e.node.get();
         if (gi.defined()) {
           check_grad_shape(gi, m->shape, n->name, i);
-          if (m->grad.defined()) m->grad = m->grad + gi;
-          else m->grad = std::move(grads[i]);  // grads[i] is not read again
+          if (m->grad.defined())
+            m->grad = m->grad + gi;
+          else
+            m->grad = std::move(grads[i]);  // grads[i] is not read again
         }
         if (--m->pending == 0) ready.push_back(m);
       } else if (e.leaf && gi.defined()) {
@@ -267,8 +277,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   for (size_t i = 0; i < inputs.size(); ++i) {
     const Tensor& x = inputs[i];
     NABLA_CHECK(x.defined() && x.requires_grad(), "grad", "input ", i, " does not require grad");
-    if (x.grad_fn()) capture.nodes[x.grad_fn().get()] = i;
-    else capture.leaves[x.impl()] = i;
+    if (x.grad_fn())
+      capture.nodes[x.grad_fn().get()] = i;
+    else
+      capture.leaves[x.impl()] = i;
   }
   run_backward(outputs, grad_outputs, retain_graph, create_graph, &capture);
   for (size_t i = 0; i < inputs.size(); ++i)

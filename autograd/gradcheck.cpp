@@ -53,7 +53,10 @@ bool gradcheck(const TestFunction& f, const std::vector<Tensor>& inputs, const G
   std::vector<Tensor> wrt;
   std::vector<size_t> wrt_index;
   for (size_t i = 0; i < xs.size(); ++i)
-    if (xs[i].requires_grad()) { wrt.push_back(xs[i]); wrt_index.push_back(i); }
+    if (xs[i].requires_grad()) {
+      wrt.push_back(xs[i]);
+      wrt_index.push_back(i);
+    }
   NABLA_CHECK(!wrt.empty(), "gradcheck", "no input requires grad");
   // An output that does not depend on the inputs has a zero Jacobian (e.g.
   // the second derivative of a linear op): rows stay undefined = 0.

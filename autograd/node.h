@@ -35,8 +35,8 @@ struct Grads : SmallVector<Tensor, 3> {
 };
 
 struct Edge {
-  std::shared_ptr<Node> node;         // the input was made by this op...
-  std::shared_ptr<TensorImpl> leaf;   // ...or is this leaf (grad accumulates here)
+  std::shared_ptr<Node> node;        // the input was made by this op...
+  std::shared_ptr<TensorImpl> leaf;  // ...or is this leaf (grad accumulates here)
   bool connected() const { return node || leaf; }
 };
 
@@ -53,9 +53,9 @@ struct Node {
   Shape shape;
   DType dtype = DType::Float32;
   Device device;
-  std::vector<TensorHook> hooks;          // register_hook() on the (non-leaf) output
-  std::weak_ptr<TensorImpl> retained;     // retain_grad() on the output
-  bool released = false;                  // closure freed after a backward without retain_graph
+  std::vector<TensorHook> hooks;       // register_hook() on the (non-leaf) output
+  std::weak_ptr<TensorImpl> retained;  // retain_grad() on the output
+  bool released = false;               // closure freed after a backward without retain_graph
 
   // Engine scratch, valid during one backward() only.
   Tensor grad;

@@ -41,8 +41,10 @@ using TensorRefs = std::initializer_list<std::reference_wrapper<const Tensor>>;
 namespace detail {
 template <class Ref>
 const Tensor& get(const Ref& r) {
-  if constexpr (std::is_same<Ref, Tensor>::value) return r;
-  else return r.get();
+  if constexpr (std::is_same<Ref, Tensor>::value)
+    return r;
+  else
+    return r.get();
 }
 template <class Ref>
 bool any_requires_grad(const Ref* inputs, size_t n) {
@@ -53,8 +55,8 @@ bool any_requires_grad(const Ref* inputs, size_t n) {
 void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out,
             const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
             const std::reference_wrapper<const Tensor>* saved, size_t num_saved);
-void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs,
-            size_t num_inputs, const Tensor* saved, size_t num_saved);
+void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs, size_t num_inputs,
+            const Tensor* saved, size_t num_saved);
 }  // namespace detail
 
 template <class F>
@@ -67,8 +69,8 @@ Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs
 
 // The same, for inputs known only at run time (cat, stack, custom ops).
 template <class F>
-Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& inputs,
-              const std::vector<Tensor>& saved, F&& backward) {
+Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, const std::vector<Tensor>& saved,
+              F&& backward) {
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.data(), inputs.size())) return out;
   std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
   detail::attach(std::move(node), name, out, inputs.data(), inputs.size(), saved.data(), saved.size());

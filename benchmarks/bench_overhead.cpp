@@ -5,13 +5,13 @@
 // Usage: OMP_NUM_THREADS=1 bench_overhead [--reps N] [--no-peers]
 // Prints one JSON line per (op, impl), then one "ratio" line per op
 // (peer ns / nabla ns: how many times fewer ns nabla spends), then a table.
+#include <nabla/nabla.h>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <nabla/nabla.h>
 #include <string>
 #include <vector>
 
@@ -19,11 +19,11 @@ using namespace nabla;
 
 namespace {
 
-constexpr int kChainLength = 1000;     // K: recorded ops per rep
-constexpr int kWarmupReps = 20;        // untimed reps: allocator cache and branch predictors warm
-constexpr int kDefaultReps = 200;      // R: timed reps, the median is reported
-constexpr float kAddStep = 1e-3f;      // y + w: K steps add only 1.0
-constexpr float kMulFactor = 1.0001f;  // y * w: 1.0001^1000 ~ 1.105
+constexpr int kChainLength = 1000;       // K: recorded ops per rep
+constexpr int kWarmupReps = 20;          // untimed reps: allocator cache and branch predictors warm
+constexpr int kDefaultReps = 200;        // R: timed reps, the median is reported
+constexpr float kAddStep = 1e-3f;        // y + w: K steps add only 1.0
+constexpr float kMulFactor = 1.0001f;    // y * w: 1.0001^1000 ~ 1.105
 constexpr float kMatmulOffDiag = 1e-4f;  // w = I + 1e-4: growth <= ~1.49
 const char* const kOps[] = {"add", "mul", "relu", "matmul"};
 
@@ -119,8 +119,9 @@ int main(int argc, char** argv) {
   std::map<std::string, double> nabla_ns;
   for (const char* op : kOps) {
     nabla_ns[op] = time_op(op, reps);
-    std::printf("{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"threads\": %d, \"ns_per_op\": %.1f}\n",
-                op, threads, nabla_ns[op]);
+    std::printf(
+        "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"threads\": %d, \"ns_per_op\": %.1f}\n", op,
+        threads, nabla_ns[op]);
     std::fflush(stdout);
   }
 
@@ -137,9 +138,10 @@ int main(int argc, char** argv) {
   for (const auto& [impl, by_op] : peer_ns)
     for (const auto& [op, ns] : by_op)
       if (nabla_ns.count(op))
-        std::printf("{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, "
-                    "\"ratio\": %.2f}\n",
-                    op.c_str(), impl.c_str(), threads, ns / nabla_ns[op]);
+        std::printf(
+            "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, "
+            "\"ratio\": %.2f}\n",
+            op.c_str(), impl.c_str(), threads, ns / nabla_ns[op]);
 
   std::printf("\n%-8s %12s", "op", "nabla ns");
   for (const auto& p : peer_ns) std::printf(" %12s %8s", (p.first + " ns").c_str(), "ratio");
@@ -148,8 +150,10 @@ int main(int argc, char** argv) {
     std::printf("%-8s %12.1f", op, nabla_ns[op]);
     for (const auto& p : peer_ns) {
       auto it = p.second.find(op);
-      if (it == p.second.end()) std::printf(" %12s %8s", "-", "-");
-      else std::printf(" %12.1f %7.2fx", it->second, it->second / nabla_ns[op]);
+      if (it == p.second.end())
+        std::printf(" %12s %8s", "-", "-");
+      else
+        std::printf(" %12.1f %7.2fx", it->second, it->second / nabla_ns[op]);
     }
     std::printf("\n");
   }

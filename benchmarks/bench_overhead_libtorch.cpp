@@ -22,13 +22,13 @@
 
 namespace {
 
-constexpr int kChainLength = 1000;  // K: recorded ops per rep
-constexpr int kWarmupReps = 20;     // untimed reps: allocator and caches warm
-constexpr int kDefaultReps = 200;   // R: timed reps, the median is reported
-constexpr int kDefaultThreads = 1;  // when OMP_NUM_THREADS is unset
-constexpr int64_t kVectorSize = 4;  // add/mul/relu operate on 4 elements
-constexpr int64_t kMatrixSize = 4;  // matmul is 4x4 @ 4x4
-constexpr float kAddStep = 1e-3f;   // y + w: K steps add only 1.0
+constexpr int kChainLength = 1000;       // K: recorded ops per rep
+constexpr int kWarmupReps = 20;          // untimed reps: allocator and caches warm
+constexpr int kDefaultReps = 200;        // R: timed reps, the median is reported
+constexpr int kDefaultThreads = 1;       // when OMP_NUM_THREADS is unset
+constexpr int64_t kVectorSize = 4;       // add/mul/relu operate on 4 elements
+constexpr int64_t kMatrixSize = 4;       // matmul is 4x4 @ 4x4
+constexpr float kAddStep = 1e-3f;        // y + w: K steps add only 1.0
 constexpr float kMulFactor = 1.0001f;    // y * w: 1.0001^1000 ~ 1.105
 constexpr float kMatmulOffDiag = 1e-4f;  // w = I + 1e-4: growth <= ~1.49
 

@@ -5,17 +5,17 @@
 #include "kernels.h"
 #ifdef NABLA_HAS_CUDA
 #include "cuda/cuda_kernels.h"
-#define NABLA_BACKEND_CALL(view, fn, ...)                                 \
-  do {                                                                    \
-    if ((view).device.is_cuda()) return cuda::fn(__VA_ARGS__);            \
-    return cpu::fn(__VA_ARGS__);                                          \
+#define NABLA_BACKEND_CALL(view, fn, ...)                      \
+  do {                                                         \
+    if ((view).device.is_cuda()) return cuda::fn(__VA_ARGS__); \
+    return cpu::fn(__VA_ARGS__);                               \
   } while (0)
 #else
-#define NABLA_BACKEND_CALL(view, fn, ...)                                                    \
-  do {                                                                                       \
-    NABLA_CHECK(!(view).device.is_cuda(), #fn, "tensor is on ", (view).device.str(),          \
+#define NABLA_BACKEND_CALL(view, fn, ...)                                                         \
+  do {                                                                                            \
+    NABLA_CHECK(!(view).device.is_cuda(), #fn, "tensor is on ", (view).device.str(),              \
                 " but this build of nabla has no CUDA backend (configure with -DNABLA_CUDA=ON)"); \
-    return cpu::fn(__VA_ARGS__);                                                             \
+    return cpu::fn(__VA_ARGS__);                                                                  \
   } while (0)
 #endif
 
@@ -25,7 +25,9 @@ void unary(UnaryOp op, const View& out, const View& in) { NABLA_BACKEND_CALL(out
 void binary(BinaryOp op, const View& out, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, binary, op, out, a, b);
 }
-void where(const View& out, const View& c, const View& a, const View& b) { NABLA_BACKEND_CALL(out, where, out, c, a, b); }
+void where(const View& out, const View& c, const View& a, const View& b) {
+  NABLA_BACKEND_CALL(out, where, out, c, a, b);
+}
 void copy(const View& out, const View& in) {
   // Cross-device copies go through the CUDA backend, which knows both sides.
   NABLA_BACKEND_CALL((out.device.is_cuda() ? out : in), copy, out, in);

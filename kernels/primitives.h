@@ -8,20 +8,49 @@ namespace nabla::kernels {
 
 // y = f(x), elementwise. `alpha` is unused by all but noted ops.
 enum class UnaryOp {
-  Neg, Abs, Sign, Reciprocal, Square,
-  Exp, Expm1, Log, Log1p, Sqrt, Rsqrt,
-  Sin, Cos, Tanh, Sigmoid, Erf,
-  Relu, Floor, Ceil, Round,
+  Neg,
+  Abs,
+  Sign,
+  Reciprocal,
+  Square,
+  Exp,
+  Expm1,
+  Log,
+  Log1p,
+  Sqrt,
+  Rsqrt,
+  Sin,
+  Cos,
+  Tanh,
+  Sigmoid,
+  Erf,
+  Relu,
+  Floor,
+  Ceil,
+  Round,
   LogicalNot,  // bool -> bool
   kCount
 };
 
 // z = f(a, b), elementwise with broadcasting.
 enum class BinaryOp {
-  Add, Sub, Mul, Div, Pow, Maximum, Minimum,
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
   WherePositive,  // a if b > 0 else 0: relu's backward, kept primitive for speed
-  Eq, Ne, Lt, Le, Gt, Ge,            // -> bool
-  LogicalAnd, LogicalOr, LogicalXor,  // bool, bool -> bool
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,  // -> bool
+  LogicalAnd,
+  LogicalOr,
+  LogicalXor,  // bool, bool -> bool
   kCount
 };
 

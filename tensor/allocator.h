@@ -13,19 +13,19 @@
 namespace nabla {
 
 struct AllocatorStats {
-  int64_t bytes_in_use = 0;     // bytes of live tensor blocks (size-class rounded)
+  int64_t bytes_in_use = 0;  // bytes of live tensor blocks (size-class rounded)
   int64_t peak_bytes_in_use = 0;
-  int64_t bytes_cached = 0;     // bytes held in free lists, ready for reuse
-  int64_t system_allocs = 0;    // how many times the system allocator was called
-  int64_t allocs = 0;           // how many blocks were handed out in all
+  int64_t bytes_cached = 0;   // bytes held in free lists, ready for reuse
+  int64_t system_allocs = 0;  // how many times the system allocator was called
+  int64_t allocs = 0;         // how many blocks were handed out in all
 };
 
 namespace cpu_allocator {
-void* allocate(size_t nbytes);           // 64-byte aligned; never returns null
+void* allocate(size_t nbytes);              // 64-byte aligned; never returns null
 void deallocate(void* ptr, size_t nbytes);  // nbytes as passed to allocate
 AllocatorStats stats();
 void reset_peak();
-void empty_cache();                      // returns all cached blocks to the system
+void empty_cache();  // returns all cached blocks to the system
 }  // namespace cpu_allocator
 
 }  // namespace nabla

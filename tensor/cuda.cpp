@@ -3,7 +3,9 @@
 namespace nabla::cuda {
 
 #ifdef NABLA_CUDA_RUNTIME
-namespace detail { int device_count_from_runtime(); }
+namespace detail {
+int device_count_from_runtime();
+}
 int device_count() {
   static const int n = detail::device_count_from_runtime();
   return n;

@@ -24,20 +24,28 @@ constexpr DType kBool = DType::Bool;
 
 inline size_t dtype_size(DType t) {
   switch (t) {
-    case DType::Bool: return 1;
-    case DType::Int64: return 8;
-    case DType::Float32: return 4;
-    case DType::Float64: return 8;
+    case DType::Bool:
+      return 1;
+    case DType::Int64:
+      return 8;
+    case DType::Float32:
+      return 4;
+    case DType::Float64:
+      return 8;
   }
   return 0;
 }
 
 inline const char* dtype_name(DType t) {
   switch (t) {
-    case DType::Bool: return "bool";
-    case DType::Int64: return "int64";
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
+    case DType::Bool:
+      return "bool";
+    case DType::Int64:
+      return "int64";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
   }
   return "?";
 }
@@ -56,22 +64,39 @@ inline DType promote_with_scalar(DType t, double scalar) {
 }
 
 // Maps C++ types to dtypes: dtype_of<float>() == Float32.
-template <class T> constexpr DType dtype_of();
-template <> constexpr DType dtype_of<bool>() { return DType::Bool; }
-template <> constexpr DType dtype_of<int64_t>() { return DType::Int64; }
-template <> constexpr DType dtype_of<float>() { return DType::Float32; }
-template <> constexpr DType dtype_of<double>() { return DType::Float64; }
+template <class T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<bool>() {
+  return DType::Bool;
+}
+template <>
+constexpr DType dtype_of<int64_t>() {
+  return DType::Int64;
+}
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::Float32;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::Float64;
+}
 
 }  // namespace nabla
 
 // NABLA_DISPATCH_ALL(dtype, T, body...) runs the body with the type alias T
 // bound to the C++ type of `dtype` (bool, int64_t, float or double).
 #define NABLA_DISPATCH_CASE(enum_value, type, T, ...) \
-  case enum_value: { using T = type; __VA_ARGS__; break; }
-#define NABLA_DISPATCH_ALL(dtype, T, ...)                                    \
-  switch (dtype) {                                                           \
-    NABLA_DISPATCH_CASE(::nabla::DType::Bool, bool, T, __VA_ARGS__)          \
-    NABLA_DISPATCH_CASE(::nabla::DType::Int64, int64_t, T, __VA_ARGS__)      \
-    NABLA_DISPATCH_CASE(::nabla::DType::Float32, float, T, __VA_ARGS__)      \
-    NABLA_DISPATCH_CASE(::nabla::DType::Float64, double, T, __VA_ARGS__)     \
+  case enum_value: {                                  \
+    using T = type;                                   \
+    __VA_ARGS__;                                      \
+    break;                                            \
+  }
+#define NABLA_DISPATCH_ALL(dtype, T, ...)                                \
+  switch (dtype) {                                                       \
+    NABLA_DISPATCH_CASE(::nabla::DType::Bool, bool, T, __VA_ARGS__)      \
+    NABLA_DISPATCH_CASE(::nabla::DType::Int64, int64_t, T, __VA_ARGS__)  \
+    NABLA_DISPATCH_CASE(::nabla::DType::Float32, float, T, __VA_ARGS__)  \
+    NABLA_DISPATCH_CASE(::nabla::DType::Float64, double, T, __VA_ARGS__) \
   }

@@ -33,7 +33,7 @@ template <class... Args>
 
 // NABLA_CHECK(cond, "op", pieces...) throws nabla::Error("op: pieces...") when
 // cond is false. The message is only built on failure, so checks are cheap.
-#define NABLA_CHECK(cond, op, ...)                                      \
-  do {                                                                  \
+#define NABLA_CHECK(cond, op, ...)                                            \
+  do {                                                                        \
     if (__builtin_expect(!(cond), 0)) ::nabla::detail::fail(op, __VA_ARGS__); \
   } while (0)

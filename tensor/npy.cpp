@@ -32,7 +32,7 @@ namespace {
 
 const char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
-constexpr size_t kAlign = 64;              // NumPy's ARRAY_ALIGN: data starts at a multiple of this
+constexpr size_t kAlign = 64;                // NumPy's ARRAY_ALIGN: data starts at a multiple of this
 constexpr size_t kGrowthAxisMaxDigits = 21;  // NumPy leaves room to grow shape[0] in place
 
 bool host_little_endian() {
@@ -163,29 +163,39 @@ class HeaderParser {
 };
 
 struct Descr {
-  DType dtype;       // what nabla loads it as
-  size_t itemsize;   // bytes per element in the file
-  bool is_uint8;     // widened to int64 on load
+  DType dtype;      // what nabla loads it as
+  size_t itemsize;  // bytes per element in the file
+  bool is_uint8;    // widened to int64 on load
 };
 
 // The descrs nabla reads. One-byte types have no byte order, so any of the
 // order characters is accepted for them.
 bool parse_descr(const std::string& d, Descr& out) {
-  if (d == "<f4") out = {DType::Float32, 4, false};
-  else if (d == "<f8") out = {DType::Float64, 8, false};
-  else if (d == "<i8") out = {DType::Int64, 8, false};
-  else if (d.size() == 3 && d.substr(1) == "b1" && std::strchr("|<>=", d[0])) out = {DType::Bool, 1, false};
-  else if (d.size() == 3 && d.substr(1) == "u1" && std::strchr("|<>=", d[0])) out = {DType::Int64, 1, true};
-  else return false;
+  if (d == "<f4")
+    out = {DType::Float32, 4, false};
+  else if (d == "<f8")
+    out = {DType::Float64, 8, false};
+  else if (d == "<i8")
+    out = {DType::Int64, 8, false};
+  else if (d.size() == 3 && d.substr(1) == "b1" && std::strchr("|<>=", d[0]))
+    out = {DType::Bool, 1, false};
+  else if (d.size() == 3 && d.substr(1) == "u1" && std::strchr("|<>=", d[0]))
+    out = {DType::Int64, 1, true};
+  else
+    return false;
   return true;
 }
 
 const char* descr_of(DType t) {
   switch (t) {
-    case DType::Bool: return "|b1";
-    case DType::Int64: return "<i8";
-    case DType::Float32: return "<f4";
-    case DType::Float64: return "<f8";
+    case DType::Bool:
+      return "|b1";
+    case DType::Int64:
+      return "<i8";
+    case DType::Float32:
+      return "<f4";
+    case DType::Float64:
+      return "<f8";
   }
   return "?";
 }
@@ -242,10 +252,14 @@ Tensor load_npy(const std::string& path) {
   NABLA_CHECK(dict.kind == PyValue::Kind::Dict, "load_npy", path, ": bad header (not a dict): ", header);
   const PyValue *descr = nullptr, *fortran = nullptr, *shape_v = nullptr;
   for (const auto& kv : dict.dict) {
-    if (kv.first == "descr") descr = &kv.second;
-    else if (kv.first == "fortran_order") fortran = &kv.second;
-    else if (kv.first == "shape") shape_v = &kv.second;
-    else NABLA_CHECK(false, "load_npy", path, ": bad header (unexpected key '", kv.first, "'): ", header);
+    if (kv.first == "descr")
+      descr = &kv.second;
+    else if (kv.first == "fortran_order")
+      fortran = &kv.second;
+    else if (kv.first == "shape")
+      shape_v = &kv.second;
+    else
+      NABLA_CHECK(false, "load_npy", path, ": bad header (unexpected key '", kv.first, "'): ", header);
   }
   NABLA_CHECK(descr && fortran && shape_v, "load_npy", path,
               ": bad header (needs 'descr', 'fortran_order' and 'shape'): ", header);
@@ -269,8 +283,8 @@ Tensor load_npy(const std::string& path) {
     shape.push_back(dim.integer);
     const uint64_t n = static_cast<uint64_t>(dim.integer);
     has_zero = has_zero || n == 0;
-    count = n != 0 && count > std::numeric_limits<uint64_t>::max() / n ? std::numeric_limits<uint64_t>::max()
-                                                                        : count * n;
+    count =
+        n != 0 && count > std::numeric_limits<uint64_t>::max() / n ? std::numeric_limits<uint64_t>::max() : count * n;
   }
   if (has_zero) count = 0;
   const bool overflow = count > std::numeric_limits<uint64_t>::max() / d.itemsize;
@@ -312,8 +326,8 @@ void save_npy(const Tensor& t, const std::string& path) {
 
   // The header exactly as np.save writes it (numpy/lib/format.py): sorted keys,
   // spare spaces after the dict, then spaces and '\n' up to a 64-byte boundary.
-  std::string header = std::string("{'descr': '") + descr_of(c.dtype()) + "', 'fortran_order': False, 'shape': " +
-                       shape_str(c.shape()) + ", }";
+  std::string header = std::string("{'descr': '") + descr_of(c.dtype()) +
+                       "', 'fortran_order': False, 'shape': " + shape_str(c.shape()) + ", }";
   if (c.ndim() > 0) {
     const size_t digits = std::to_string(c.shape()[0]).size();
     if (digits < kGrowthAxisMaxDigits) header.append(kGrowthAxisMaxDigits - digits, ' ');

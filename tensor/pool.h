@@ -22,7 +22,7 @@ constexpr size_t kMaxPooledBytes = 1024;
 constexpr size_t kPoolClassBytes = 16;
 // The size class of a block of `bytes` (known at compile time for a type).
 constexpr size_t pool_class(size_t bytes) { return (bytes + kPoolClassBytes - 1) / kPoolClassBytes - 1; }
-void* pool_get(size_t cls);           // a block of class `cls`
+void* pool_get(size_t cls);  // a block of class `cls`
 void pool_put(void* p, size_t cls);
 
 template <class T>
@@ -38,13 +38,19 @@ struct PoolAllocator {
     return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(16)));
   }
   void deallocate(T* p, size_t n) {
-    if (kPooled && n == 1) pool_put(p, pool_class(sizeof(T)));
-    else ::operator delete(p, std::align_val_t(16));
+    if (kPooled && n == 1)
+      pool_put(p, pool_class(sizeof(T)));
+    else
+      ::operator delete(p, std::align_val_t(16));
   }
   template <class U>
-  bool operator==(const PoolAllocator<U>&) const { return true; }
+  bool operator==(const PoolAllocator<U>&) const {
+    return true;
+  }
   template <class U>
-  bool operator!=(const PoolAllocator<U>&) const { return false; }
+  bool operator!=(const PoolAllocator<U>&) const {
+    return false;
+  }
 };
 
 template <class T, class... Args>

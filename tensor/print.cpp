@@ -127,8 +127,8 @@ class BigInt {
 struct FloatParts {
   uint64_t mantissa;
   int exponent;
-  int mantissa_bit;        // index of the highest set mantissa bit
-  bool unequal_margins;    // the gap above is twice the gap below (a power of two)
+  int mantissa_bit;      // index of the highest set mantissa bit
+  bool unequal_margins;  // the gap above is twice the gap below (a power of two)
   bool negative;
 };
 
@@ -484,8 +484,8 @@ struct Layout {
   // `width` (but never leaving a line holding only the indent).
   static void extend_line(std::string& s, std::string& line, const std::string& word, int64_t width,
                           const std::string& next_line_prefix) {
-    const bool needs_wrap = static_cast<int64_t>(line.size() + word.size()) > width &&
-                            line.size() > next_line_prefix.size();
+    const bool needs_wrap =
+        static_cast<int64_t>(line.size() + word.size()) > width && line.size() > next_line_prefix.size();
     if (needs_wrap) {
       size_t end = line.find_last_not_of(' ');
       s += line.substr(0, end == std::string::npos ? 0 : end + 1) + "\n";
@@ -579,7 +579,7 @@ std::string array_repr(const Tensor& t, const PrintOptions& options) {
   if ((size == 0 && !(c.ndim() == 1)) || summarise) extras.push_back("shape=" + shape_str(c.shape()));
   extras.push_back(std::string("dtype=") + dtype_name(c.dtype()));
   if (!t.device().is_cpu()) extras.push_back("device='" + t.device().str() + "'");  // nabla addition
-  if (t.requires_grad()) extras.push_back("requires_grad=True");                     // nabla addition
+  if (t.requires_grad()) extras.push_back("requires_grad=True");                    // nabla addition
 
   std::string arr_str = prefix + lst + ",";
   std::string extra_str;

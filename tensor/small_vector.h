@@ -25,18 +25,30 @@ class SmallVector {
   explicit SmallVector(size_t n, const T& value = T()) { assign(n, value); }
   SmallVector(std::initializer_list<T> init) { assign(init.begin(), init.end()); }
   template <class It, class = decltype(*std::declval<It>())>
-  SmallVector(It first, It last) { assign(first, last); }
+  SmallVector(It first, It last) {
+    assign(first, last);
+  }
   SmallVector(const SmallVector& o) { assign(o.begin(), o.end()); }
   SmallVector(SmallVector&& o) noexcept { move_from(std::move(o)); }
   SmallVector& operator=(const SmallVector& o) {
-    if (this != &o) { clear(); assign(o.begin(), o.end()); }
+    if (this != &o) {
+      clear();
+      assign(o.begin(), o.end());
+    }
     return *this;
   }
   SmallVector& operator=(SmallVector&& o) noexcept {
-    if (this != &o) { clear(); release_heap(); move_from(std::move(o)); }
+    if (this != &o) {
+      clear();
+      release_heap();
+      move_from(std::move(o));
+    }
     return *this;
   }
-  ~SmallVector() { clear(); release_heap(); }
+  ~SmallVector() {
+    clear();
+    release_heap();
+  }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -78,7 +90,9 @@ class SmallVector {
     while (size_ > n) pop_back();
     while (size_ < n) emplace_back(value);
   }
-  void reserve(size_t n) { if (n > capacity_) grow(n); }
+  void reserve(size_t n) {
+    if (n > capacity_) grow(n);
+  }
   T* insert(T* pos, const T& v) {
     size_t i = pos - ptr();
     emplace_back(v);
@@ -137,8 +151,12 @@ class SmallVector {
   }
   void move_from(SmallVector&& o) {
     if (o.heap_) {
-      heap_ = o.heap_; size_ = o.size_; capacity_ = o.capacity_;
-      o.heap_ = nullptr; o.size_ = 0; o.capacity_ = N;
+      heap_ = o.heap_;
+      size_ = o.size_;
+      capacity_ = o.capacity_;
+      o.heap_ = nullptr;
+      o.size_ = 0;
+      o.capacity_ = N;
     } else if constexpr (std::is_trivially_copyable<T>::value) {
       T* p = ptr();
       const T* q = o.ptr();

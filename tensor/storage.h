@@ -17,7 +17,7 @@ struct Storage {
   size_t nbytes = 0;
   Device device;
   uint32_t version = 0;
-  bool from_allocator = false;              // true: goes back to the caching allocator
+  bool from_allocator = false;  // true: goes back to the caching allocator
   // from_blob with a user deleter (rare: kept behind a pointer so that every
   // other storage stays small).
   std::unique_ptr<std::function<void(void*)>> deleter;

@@ -89,8 +89,10 @@ Tensor Tensor::detach() const {
 
 void Tensor::register_hook(TensorHook hook) const {
   NABLA_CHECK(requires_grad(), "register_hook", "the tensor does not require grad, so no gradient will reach the hook");
-  if (impl_->grad_fn) impl_->grad_fn->hooks.push_back(std::move(hook));
-  else impl_->hooks.push_back(std::move(hook));
+  if (impl_->grad_fn)
+    impl_->grad_fn->hooks.push_back(std::move(hook));
+  else
+    impl_->hooks.push_back(std::move(hook));
 }
 
 void Tensor::retain_grad() const {

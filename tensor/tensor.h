@@ -26,7 +26,9 @@ namespace nabla {
 
 class Tensor;
 class TensorIndex;
-namespace autograd { struct Node; }
+namespace autograd {
+struct Node;
+}
 
 using TensorHook = std::function<Tensor(const Tensor&)>;
 
@@ -38,11 +40,11 @@ struct TensorImpl {
   DType dtype = DType::Float32;
 
   // autograd metadata (autograd/README.md tells the story)
-  bool requires_grad = false;                 // set on leaves by the user
-  bool retains_grad = false;                  // non-leaf keeps its .grad
-  std::shared_ptr<autograd::Node> grad_fn;    // the op that produced this tensor
-  std::shared_ptr<TensorImpl> grad;           // accumulated gradient (leaves)
-  std::vector<TensorHook> hooks;              // leaf hooks (non-leaf hooks live on grad_fn)
+  bool requires_grad = false;               // set on leaves by the user
+  bool retains_grad = false;                // non-leaf keeps its .grad
+  std::shared_ptr<autograd::Node> grad_fn;  // the op that produced this tensor
+  std::shared_ptr<TensorImpl> grad;         // accumulated gradient (leaves)
+  std::vector<TensorHook> hooks;            // leaf hooks (non-leaf hooks live on grad_fn)
 };
 
 class Tensor {
@@ -64,13 +66,11 @@ class Tensor {
   size_t element_size() const { return dtype_size(impl_->dtype); }
 
   // Raw data of the first element; data<T>() checks T against dtype().
-  void* raw_data() const {
-    return static_cast<char*>(impl_->storage->data) + impl_->offset * element_size();
-  }
+  void* raw_data() const { return static_cast<char*>(impl_->storage->data) + impl_->offset * element_size(); }
   template <class T>
   T* data() const {
-    NABLA_CHECK(dtype_of<T>() == dtype(), "data", "requested ", dtype_name(dtype_of<T>()),
-                " but the tensor is ", dtype_name(dtype()));
+    NABLA_CHECK(dtype_of<T>() == dtype(), "data", "requested ", dtype_name(dtype_of<T>()), " but the tensor is ",
+                dtype_name(dtype()));
     return static_cast<T*>(raw_data());
   }
   // The value of a one-element tensor, converted to T.
@@ -96,8 +96,7 @@ class Tensor {
   // Gradient of this tensor with respect to every leaf that requires grad,
   // accumulated (+=) into their .grad. `grad` defaults to ones for a
   // one-element tensor. See autograd/engine.h for retain_graph/create_graph.
-  void backward(const Tensor& grad = Tensor(), bool retain_graph = false,
-                bool create_graph = false) const;
+  void backward(const Tensor& grad = Tensor(), bool retain_graph = false, bool create_graph = false) const;
   // A new tensor sharing data, cut from the graph (no grad_fn, no requires_grad).
   Tensor detach() const;
   // hook(grad) runs when this tensor's gradient is computed; it may return a
@@ -107,23 +106,23 @@ class Tensor {
   void retain_grad() const;
 
   // ---- conversions ---------------------------------------------------------
-  Tensor astype(DType dtype) const;    // always a copy (NumPy semantics)
-  Tensor to(DType dtype) const;        // no copy when the dtype already matches
-  Tensor to(Device device) const;      // no copy when already there
-  Tensor contiguous() const;           // self when already contiguous
-  Tensor clone() const;                // a differentiable copy
+  Tensor astype(DType dtype) const;  // always a copy (NumPy semantics)
+  Tensor to(DType dtype) const;      // no copy when the dtype already matches
+  Tensor to(Device device) const;    // no copy when already there
+  Tensor contiguous() const;         // self when already contiguous
+  Tensor clone() const;              // a differentiable copy
 
   // ---- views (autograd/ops/view.cpp) --------------------------------------
   Tensor reshape(const Shape& shape) const;  // a view when possible, else a copy
   Tensor view(const Shape& shape) const;     // a view or an error
   Tensor flatten(int64_t start_axis = 0, int64_t end_axis = -1) const;
   Tensor transpose(int64_t axis0, int64_t axis1) const;
-  Tensor t() const;                           // 2-D transpose (0-D/1-D: self)
+  Tensor t() const;  // 2-D transpose (0-D/1-D: self)
   Tensor permute(const Shape& axes) const;
   Tensor squeeze() const;
   Tensor squeeze(int64_t axis) const;
   Tensor unsqueeze(int64_t axis) const;
-  Tensor expand(const Shape& shape) const;    // broadcast_to
+  Tensor expand(const Shape& shape) const;  // broadcast_to
   Tensor narrow(int64_t axis, int64_t start, int64_t length) const;
   Tensor select(int64_t axis, int64_t index) const;
 

@@ -1,7 +1,7 @@
 // The smallest tour of nabla: build an expression, run backward, look at
 // the values and gradients (and the graph, as Graphviz DOT).
-#include <iostream>
 #include <nabla/nabla.h>
+#include <iostream>
 
 using namespace nabla;
 

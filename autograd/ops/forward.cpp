@@ -10,9 +10,7 @@ namespace nabla::detail {
 using kernels::BinaryOp;
 using kernels::UnaryOp;
 
-void check_defined(const char* op, const Tensor& t) {
-  NABLA_CHECK(t.defined(), op, "got an undefined tensor");
-}
+void check_defined(const char* op, const Tensor& t) { NABLA_CHECK(t.defined(), op, "got an undefined tensor"); }
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
   NABLA_CHECK(a.device() == b.device(), op, "expected all tensors on one device, got ", a.device().str(), " and ",
@@ -22,7 +20,11 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
 namespace {
 bool is_float_op(UnaryOp op) {
   switch (op) {
-    case UnaryOp::Neg: case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Square: case UnaryOp::Relu:
+    case UnaryOp::Neg:
+    case UnaryOp::Abs:
+    case UnaryOp::Sign:
+    case UnaryOp::Square:
+    case UnaryOp::Relu:
     case UnaryOp::LogicalNot:
       return false;
     default:
@@ -34,9 +36,12 @@ bool is_float_op(UnaryOp op) {
 Tensor unary_forward(UnaryOp op, const Tensor& x) {
   check_defined(kernels::unary_op_name(op), x);
   Tensor in = x;
-  if (op == UnaryOp::LogicalNot) in = x.to(kBool);
-  else if (is_float_op(op) && !is_floating(x.dtype())) in = x.to(kFloat32);
-  else if (x.dtype() == kBool) in = x.to(kInt64);
+  if (op == UnaryOp::LogicalNot)
+    in = x.to(kBool);
+  else if (is_float_op(op) && !is_floating(x.dtype()))
+    in = x.to(kFloat32);
+  else if (x.dtype() == kBool)
+    in = x.to(kInt64);
   Tensor out = empty(in.shape(), in.dtype(), in.device());
   kernels::unary(op, kview(out), kview(in));
   return out;
@@ -81,8 +86,10 @@ Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first)
   static const int64_t zeros[kernels::kMaxDims] = {};
   kernels::View sv{buf, common, a.device(), static_cast<int>(a.ndim()), a.shape().data(), zeros};
   NABLA_CHECK(a.device().is_cpu(), name, "scalar operands on ", a.device().str(), " are not supported yet");
-  if (scalar_first) kernels::binary(op, kview(out), sv, kview(ac));
-  else kernels::binary(op, kview(out), kview(ac), sv);
+  if (scalar_first)
+    kernels::binary(op, kview(out), sv, kview(ac));
+  else
+    kernels::binary(op, kview(out), kview(ac), sv);
   return out;
 }
 
@@ -106,8 +113,10 @@ Shape reduced_shape(const Shape& shape, const Shape& axes, bool keepdims) {
   for (size_t d = 0; d < shape.size(); ++d) {
     bool reduced = k < axes.size() && axes[k] == static_cast<int64_t>(d);
     if (reduced) ++k;
-    if (!reduced) out.push_back(shape[d]);
-    else if (keepdims) out.push_back(1);
+    if (!reduced)
+      out.push_back(shape[d]);
+    else if (keepdims)
+      out.push_back(1);
   }
   return out;
 }

@@ -82,16 +82,16 @@ Tensor zeros_for_grad(const Shape& shape, const Tensor& dy) {
 // coordinates and (with advanced indices present) integers into 0-d arrays.
 struct Item {
   enum Kind { Integer, Range, NewAxis, Advanced } kind = Range;
-  int64_t integer = 0;        // Integer: already wrapped into [0, n)
-  Slice slice;                // Range
-  std::vector<int64_t> idx;   // Advanced: values wrapped into [0, n), row-major
-  Shape shape;                // Advanced: the index array's shape
-  bool new_axis = false;      // Advanced: indexes a new axis of size 1 (0-d mask)
+  int64_t integer = 0;       // Integer: already wrapped into [0, n)
+  Slice slice;               // Range
+  std::vector<int64_t> idx;  // Advanced: values wrapped into [0, n), row-major
+  Shape shape;               // Advanced: the index array's shape
+  bool new_axis = false;     // Advanced: indexes a new axis of size 1 (0-d mask)
 };
 
 // An advanced index once the basic ones have been applied.
 struct Advanced {
-  int64_t dim;                // in the basic view
+  int64_t dim;  // in the basic view
   std::vector<int64_t> idx;
   Shape shape;
 };
@@ -102,23 +102,28 @@ std::vector<Item> parse(const Tensor& x, const std::vector<TensorIndex>& indices
   for (const TensorIndex& ix : indices) {
     switch (ix.kind()) {
       case Kind::Integer:
-      case Kind::Slice: consumed += 1; break;
-      case Kind::NewAxis: break;
-      case Kind::Ellipsis: ellipses += 1; break;
+      case Kind::Slice:
+        consumed += 1;
+        break;
+      case Kind::NewAxis:
+        break;
+      case Kind::Ellipsis:
+        ellipses += 1;
+        break;
       case Kind::Tensor: {
         const Tensor& t = ix.tensor();
         NABLA_CHECK(t.defined(), op, "an index tensor is undefined");
-        NABLA_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, op,
-                    "index tensors must be int64 or bool, got ", dtype_name(t.dtype()), " of shape ",
-                    shape_str(t.shape()), " (indexing a tensor of shape ", shape_str(x.shape()), ")");
+        NABLA_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, op, "index tensors must be int64 or bool, got ",
+                    dtype_name(t.dtype()), " of shape ", shape_str(t.shape()), " (indexing a tensor of shape ",
+                    shape_str(x.shape()), ")");
         consumed += t.dtype() == kBool ? t.ndim() : 1;
         break;
       }
     }
   }
   NABLA_CHECK(ellipses <= 1, op, "an index can only have a single ellipsis, got ", ellipses);
-  NABLA_CHECK(consumed <= x.ndim(), op, "too many indices for a tensor of shape ", shape_str(x.shape()), ": ",
-              consumed, " dims indexed, but it has ", x.ndim());
+  NABLA_CHECK(consumed <= x.ndim(), op, "too many indices for a tensor of shape ", shape_str(x.shape()), ": ", consumed,
+              " dims indexed, but it has ", x.ndim());
 
   std::vector<Item> items;
   int64_t xd = 0;  // the next dim of x to be consumed
@@ -136,8 +141,8 @@ std::vector<Item> parse(const Tensor& x, const std::vector<TensorIndex>& indices
         break;
       }
       case Kind::Slice: {
-        NABLA_CHECK(ix.slice().step != 0, op, "slice step cannot be zero (dim ", xd, " of shape ",
-                    shape_str(x.shape()), ")");
+        NABLA_CHECK(ix.slice().step != 0, op, "slice step cannot be zero (dim ", xd, " of shape ", shape_str(x.shape()),
+                    ")");
         Item it;
         it.slice = ix.slice();
         items.push_back(std::move(it));
@@ -223,14 +228,18 @@ Tensor apply_basic(const Tensor& x, const std::vector<Item>& items, std::vector<
   int64_t d = 0;
   for (const Item& it : items) {
     switch (it.kind) {
-      case Item::Integer: v = select(v, d, it.integer); break;
+      case Item::Integer:
+        v = select(v, d, it.integer);
+        break;
       case Item::Range: {
         const Slice& s = it.slice;
         if (s.start || s.stop || s.step != 1) v = slice(v, d, s.start, s.stop, s.step);
         ++d;
         break;
       }
-      case Item::NewAxis: v = unsqueeze(v, d++); break;
+      case Item::NewAxis:
+        v = unsqueeze(v, d++);
+        break;
       case Item::Advanced:
         if (it.new_axis) v = unsqueeze(v, d);
         advanced.push_back({d++, it.idx, it.shape});
@@ -346,9 +355,8 @@ void index_put_(Tensor& x, const std::vector<TensorIndex>& indices, const Tensor
   Tensor v = apply_basic(x.detach(), items, advanced);
   Tensor val = value.detach().to(x.device());
   if (advanced.empty()) {
-    NABLA_CHECK(broadcast_shapes(v.shape(), val.shape(), "index_put_") == v.shape(), "index_put_",
-                "value of shape ", shape_str(val.shape()), " cannot be broadcast to the indexed shape ",
-                shape_str(v.shape()));
+    NABLA_CHECK(broadcast_shapes(v.shape(), val.shape(), "index_put_") == v.shape(), "index_put_", "value of shape ",
+                shape_str(val.shape()), " cannot be broadcast to the indexed shape ", shape_str(v.shape()));
     v.copy_(val);  // bumps the version
     return;
   }
@@ -394,8 +402,10 @@ void index_put_(Tensor& x, const std::vector<TensorIndex>& indices, const Tensor
     for (int64_t pos = 0; pos < nb; ++pos)
       for (int64_t i = 0; i < nr; ++i) dst[adv_off[pos] + rest_off[i]] = src[pos * nr + i];
   });
-  if (on_host) x.bump_version();
-  else v.copy_(target.to(x.device()));
+  if (on_host)
+    x.bump_version();
+  else
+    v.copy_(target.to(x.device()));
 }
 
 // ---- gather / scatter_add ------------------------------------------------------------
@@ -448,8 +458,8 @@ Tensor scatter_add(const Tensor& x, int64_t axis, const Tensor& index, const Ten
   for (int64_t d = 0; d < x.ndim(); ++d) {
     NABLA_CHECK(index.shape()[d] <= src.shape()[d], "scatter_add", "index of shape ", shape_str(index.shape()),
                 " is larger than src of shape ", shape_str(src.shape()), " in dim ", d);
-    NABLA_CHECK(d == a || index.shape()[d] <= x.shape()[d], "scatter_add", "index of shape ",
-                shape_str(index.shape()), " is larger than the input of shape ", shape_str(x.shape()), " in dim ", d);
+    NABLA_CHECK(d == a || index.shape()[d] <= x.shape()[d], "scatter_add", "index of shape ", shape_str(index.shape()),
+                " is larger than the input of shape ", shape_str(x.shape()), " in dim ", d);
   }
   check_bounds("scatter_add", index, x.shape()[a], a, x.shape());
   const DType dt = promote_types(x.dtype(), src.dtype());
@@ -515,17 +525,15 @@ Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tenso
   detail::check_same_device("index_add", x, src);
   if (x.ndim() == 0) {
     wrap_axis(axis, 0, "index_add");
-    NABLA_CHECK(src.numel() == idx.numel() && src.ndim() <= 1, "index_add", "src of shape ",
-                shape_str(src.shape()), " does not match the index of shape ", shape_str(index.shape()),
-                " for a 0-d input");
+    NABLA_CHECK(src.numel() == idx.numel() && src.ndim() <= 1, "index_add", "src of shape ", shape_str(src.shape()),
+                " does not match the index of shape ", shape_str(index.shape()), " for a 0-d input");
     return index_add(x.reshape({1}), 0, idx, src.reshape({src.numel()})).reshape({});
   }
   const int64_t a = wrap_axis(axis, x.ndim(), "index_add");
   bool ok = src.ndim() == x.ndim() && src.shape()[a] == idx.numel();
   for (int64_t d = 0; ok && d < x.ndim(); ++d) ok = d == a || src.shape()[d] == x.shape()[d];
   NABLA_CHECK(ok, "index_add", "src of shape ", shape_str(src.shape()), " must match the input of shape ",
-              shape_str(x.shape()), " except along axis ", a, ", where it must equal the index length ",
-              idx.numel());
+              shape_str(x.shape()), " except along axis ", a, ", where it must equal the index length ", idx.numel());
   check_bounds("index_add", idx, x.shape()[a], a, x.shape());
   const DType dt = promote_types(x.dtype(), src.dtype());
   Tensor out = copy_as(x, dt);
@@ -546,8 +554,8 @@ Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tenso
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
   detail::check_defined("masked_select", x);
   detail::check_defined("masked_select", mask);
-  NABLA_CHECK(mask.dtype() == kBool, "masked_select", "mask must be bool, got ", dtype_name(mask.dtype()),
-              " (shape ", shape_str(mask.shape()), ")");
+  NABLA_CHECK(mask.dtype() == kBool, "masked_select", "mask must be bool, got ", dtype_name(mask.dtype()), " (shape ",
+              shape_str(mask.shape()), ")");
   detail::check_same_device("masked_select", x, mask);
   const Shape b = broadcast_shapes(x.shape(), mask.shape(), "masked_select");
   Tensor m = mask.detach().expand(b).to(Device::cpu()).contiguous();
@@ -582,8 +590,8 @@ Tensor nonzero(const Tensor& x) {
 
 Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   detail::check_defined("one_hot", labels);
-  NABLA_CHECK(labels.dtype() == kInt64, "one_hot", "labels must be int64, got ", dtype_name(labels.dtype()),
-              " (shape ", shape_str(labels.shape()), ")");
+  NABLA_CHECK(labels.dtype() == kInt64, "one_hot", "labels must be int64, got ", dtype_name(labels.dtype()), " (shape ",
+              shape_str(labels.shape()), ")");
   std::vector<int64_t> v = host_values(labels);
   for (int64_t l : v)
     NABLA_CHECK(l >= 0, "one_hot", "label ", l, " is negative (labels of shape ", shape_str(labels.shape()), ")");
@@ -594,8 +602,7 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
     n = *std::max_element(v.begin(), v.end()) + 1;
   }
   NABLA_CHECK(n >= 0, "one_hot", "num_classes must be >= 0 or -1, got ", num_classes);
-  for (int64_t l : v)
-    NABLA_CHECK(l < n, "one_hot", "label ", l, " is out of range for num_classes ", n);
+  for (int64_t l : v) NABLA_CHECK(l < n, "one_hot", "label ", l, " is out of range for num_classes ", n);
   std::vector<int64_t> out(v.size() * static_cast<size_t>(n), 0);
   for (size_t i = 0; i < v.size(); ++i) out[i * n + v[i]] = 1;
   Shape shape = labels.shape();

@@ -35,12 +35,12 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t axis) {
   for (size_t i = 0; i < tensors.size(); ++i) {
     const Tensor& t = tensors[i];
     detail::check_same_device("cat", first, t);
-    NABLA_CHECK(t.ndim() == first.ndim(), "cat", "tensor ", i, " of shape ", shape_str(t.shape()), " has ",
-                t.ndim(), " dims, but tensor 0 of shape ", shape_str(first.shape()), " has ", first.ndim());
+    NABLA_CHECK(t.ndim() == first.ndim(), "cat", "tensor ", i, " of shape ", shape_str(t.shape()), " has ", t.ndim(),
+                " dims, but tensor 0 of shape ", shape_str(first.shape()), " has ", first.ndim());
     for (int64_t d = 0; d < t.ndim(); ++d)
-      NABLA_CHECK(d == a || t.shape()[d] == first.shape()[d], "cat", "tensor ", i, " of shape ",
-                  shape_str(t.shape()), " does not match tensor 0 of shape ", shape_str(first.shape()), " in dim ",
-                  d, " (only axis ", a, " may differ)");
+      NABLA_CHECK(d == a || t.shape()[d] == first.shape()[d], "cat", "tensor ", i, " of shape ", shape_str(t.shape()),
+                  " does not match tensor 0 of shape ", shape_str(first.shape()), " in dim ", d, " (only axis ", a,
+                  " may differ)");
     shape[a] += t.shape()[a];
     dtype = promote_types(dtype, t.dtype());
   }
@@ -91,8 +91,8 @@ std::vector<Tensor> split(const Tensor& x, int64_t split_size, int64_t axis) {
   NABLA_CHECK(x.ndim() > 0, "split", "cannot split a 0-d tensor");
   const int64_t a = wrap_axis(axis, x.ndim(), "split");
   const int64_t n = x.shape()[a];
-  NABLA_CHECK(split_size > 0 || (split_size == 0 && n == 0), "split", "split_size must be positive, got ",
-              split_size, " (axis ", a, " of shape ", shape_str(x.shape()), ")");
+  NABLA_CHECK(split_size > 0 || (split_size == 0 && n == 0), "split", "split_size must be positive, got ", split_size,
+              " (axis ", a, " of shape ", shape_str(x.shape()), ")");
   if (n == 0) return {narrow(x, a, 0, 0)};
   std::vector<Tensor> pieces;
   for (int64_t start = 0; start < n; start += split_size)

@@ -32,8 +32,10 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
     b3 = b.unsqueeze(0);
   } else {
     Shape ea = batch, eb = batch;
-    ea.push_back(m); ea.push_back(k);
-    eb.push_back(k); eb.push_back(n);
+    ea.push_back(m);
+    ea.push_back(k);
+    eb.push_back(k);
+    eb.push_back(n);
     a3 = a.expand(ea).reshape({nbatch, m, k});
     b3 = b.expand(eb).reshape({nbatch, k, n});
   }

@@ -80,8 +80,7 @@ Tensor extreme(const Tensor& x, const Shape& axes, bool keepdims, bool is_max) {
   detail::check_defined(name, x);
   Shape ax = normalize_axes(axes, x.ndim(), name);
   for (int64_t a : ax)
-    NABLA_CHECK(x.shape()[a] > 0, name, "zero-size axis ", a, " in shape ", shape_str(x.shape()),
-                " has no ", name);
+    NABLA_CHECK(x.shape()[a] > 0, name, "zero-size axis ", a, " in shape ", shape_str(x.shape()), " has no ", name);
   NABLA_CHECK(x.numel() > 0, name, "empty tensor has no ", name);
   Tensor xin = x.dtype() == kBool ? x.to(kInt64) : x;
   Tensor yk = detail::reduce_forward(is_max ? ReduceOp::Max : ReduceOp::Min, xin, ax);

@@ -23,9 +23,8 @@ using kernels::UnaryOp;
 Tensor exp(const Tensor& x) {
   Tensor y = unary_forward(UnaryOp::Exp, x);
   Tensor yd = y.detach();
-  return record("exp", y, {x}, {x, yd}, [x, yd](const Tensor& dy) {
-    return Grads{dy * NABLA_OUTPUT_OR_RECOMPUTE(yd, x, exp)};
-  });
+  return record("exp", y, {x}, {x, yd},
+                [x, yd](const Tensor& dy) { return Grads{dy * NABLA_OUTPUT_OR_RECOMPUTE(yd, x, exp)}; });
 }
 
 Tensor expm1(const Tensor& x) {
@@ -83,9 +82,8 @@ Tensor sigmoid(const Tensor& x) {
 
 Tensor erf(const Tensor& x) {
   Tensor y = unary_forward(UnaryOp::Erf, x);
-  return record("erf", y, {x}, {x}, [x](const Tensor& dy) {
-    return Grads{dy * (2.0 / std::sqrt(M_PI)) * exp(-(x * x))};
-  });
+  return record("erf", y, {x}, {x},
+                [x](const Tensor& dy) { return Grads{dy * (2.0 / std::sqrt(M_PI)) * exp(-(x * x))}; });
 }
 
 Tensor abs(const Tensor& x) {
@@ -104,9 +102,9 @@ Tensor reciprocal(const Tensor& x) {
 }
 
 // Piecewise constant: zero gradient, recorded so gradients still flow (as 0).
-#define NABLA_ZERO_GRAD_OP(name, OP)                                                           \
-  Tensor name(const Tensor& x) {                                                               \
-    Tensor y = unary_forward(UnaryOp::OP, x);                                                  \
+#define NABLA_ZERO_GRAD_OP(name, OP)                                                          \
+  Tensor name(const Tensor& x) {                                                              \
+    Tensor y = unary_forward(UnaryOp::OP, x);                                                 \
     return record(#name, y, {x}, {}, [](const Tensor& dy) { return Grads{zeros_like(dy)}; }); \
   }
 NABLA_ZERO_GRAD_OP(sign, Sign)

@@ -5,10 +5,10 @@
 #include "../../kernels/kernels.h"
 #include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
+#include "../../tensor/pool.h"
 #include "../record.h"
 #include "arithmetic.h"
 #include "forward.h"
-#include "../../tensor/pool.h"
 
 namespace nabla {
 
@@ -115,8 +115,8 @@ Tensor flatten(const Tensor& x, int64_t start_axis, int64_t end_axis) {
 
 Tensor permute(const Tensor& x, const Shape& axes) {
   detail::check_defined("permute", x);
-  NABLA_CHECK(static_cast<int64_t>(axes.size()) == x.ndim(), "permute", "got ", axes.size(), " axes ",
-              shape_str(axes), " for a tensor with ", x.ndim(), " dims");
+  NABLA_CHECK(static_cast<int64_t>(axes.size()) == x.ndim(), "permute", "got ", axes.size(), " axes ", shape_str(axes),
+              " for a tensor with ", x.ndim(), " dims");
   Shape shape(axes.size()), strides(axes.size()), inverse(axes.size());
   std::vector<bool> seen(axes.size(), false);
   for (size_t i = 0; i < axes.size(); ++i) {
@@ -196,8 +196,7 @@ Tensor view_backward(const Tensor& dy, const Shape& base_shape, std::function<Te
   return record("view_backward", g, {dy}, {}, [make_view](const Tensor& ddg) { return Grads{make_view(ddg)}; });
 }
 
-Tensor slice(const Tensor& x, int64_t axis, std::optional<int64_t> start, std::optional<int64_t> stop,
-             int64_t step) {
+Tensor slice(const Tensor& x, int64_t axis, std::optional<int64_t> start, std::optional<int64_t> stop, int64_t step) {
   detail::check_defined("slice", x);
   NABLA_CHECK(x.ndim() > 0, "slice", "cannot slice a 0-d tensor");
   NABLA_CHECK(step != 0, "slice", "step cannot be zero");
@@ -220,7 +219,8 @@ Tensor slice(const Tensor& x, int64_t axis, std::optional<int64_t> start, std::o
   Tensor y = as_strided_view(x, shape, strides, offset);
   return record("slice", y, {x}, {}, [in_shape = x.shape(), a, b, e, step, len](const Tensor& dy) {
     return Grads{view_backward(dy, in_shape, [a, b, e, step, len](const Tensor& t) {
-      return len == 0 ? slice(t, a, 0, 0, 1) : slice(t, a, b, step > 0 ? e : (e < 0 ? std::optional<int64_t>() : e), step);
+      return len == 0 ? slice(t, a, 0, 0, 1)
+                      : slice(t, a, b, step > 0 ? e : (e < 0 ? std::optional<int64_t>() : e), step);
     })};
   });
 }

@@ -11,34 +11,42 @@ namespace nabla::kernels::cpu {
 namespace {
 
 // ---- unary functors --------------------------------------------------------
-template <class T> T sigmoid_of(T x) { return T(1) / (T(1) + std::exp(-x)); }
+template <class T>
+T sigmoid_of(T x) {
+  return T(1) / (T(1) + std::exp(-x));
+}
 
 // A switch per element would stop vectorisation, so each op gets its own
 // functor and its own instantiation of the loop.
-#define NABLA_UNARY_FUNCTORS(X)                                        \
-  X(Neg, -x)                                                           \
-  X(Abs, x < T(0) ? -x : x)                                            \
-  X(Sign, T((x > T(0)) - (x < T(0))))                                  \
-  X(Reciprocal, T(1) / x)                                              \
-  X(Square, x * x)                                                     \
-  X(Exp, std::exp(x))                                                  \
-  X(Expm1, std::expm1(x))                                              \
-  X(Log, std::log(x))                                                  \
-  X(Log1p, std::log1p(x))                                              \
-  X(Sqrt, std::sqrt(x))                                                \
-  X(Rsqrt, T(1) / std::sqrt(x))                                        \
-  X(Sin, std::sin(x))                                                  \
-  X(Cos, std::cos(x))                                                  \
-  X(Tanh, std::tanh(x))                                                \
-  X(Sigmoid, sigmoid_of(x))                                            \
-  X(Erf, std::erf(x))                                                  \
-  X(Relu, x > T(0) ? x : T(0))                                         \
-  X(Floor, std::floor(x))                                              \
-  X(Ceil, std::ceil(x))                                                \
+#define NABLA_UNARY_FUNCTORS(X)       \
+  X(Neg, -x)                          \
+  X(Abs, x < T(0) ? -x : x)           \
+  X(Sign, T((x > T(0)) - (x < T(0)))) \
+  X(Reciprocal, T(1) / x)             \
+  X(Square, x* x)                     \
+  X(Exp, std::exp(x))                 \
+  X(Expm1, std::expm1(x))             \
+  X(Log, std::log(x))                 \
+  X(Log1p, std::log1p(x))             \
+  X(Sqrt, std::sqrt(x))               \
+  X(Rsqrt, T(1) / std::sqrt(x))       \
+  X(Sin, std::sin(x))                 \
+  X(Cos, std::cos(x))                 \
+  X(Tanh, std::tanh(x))               \
+  X(Sigmoid, sigmoid_of(x))           \
+  X(Erf, std::erf(x))                 \
+  X(Relu, x > T(0) ? x : T(0))        \
+  X(Floor, std::floor(x))             \
+  X(Ceil, std::ceil(x))               \
   X(Round, std::nearbyint(x)) /* half to even, as NumPy */
 
-#define X(name, expr) \
-  struct name##F { template <class T> T operator()(T x) const { return expr; } };
+#define X(name, expr)         \
+  struct name##F {            \
+    template <class T>        \
+    T operator()(T x) const { \
+      return expr;            \
+    }                         \
+  };
 NABLA_UNARY_FUNCTORS(X)
 #undef X
 
@@ -58,47 +66,68 @@ void run_unary(const View& out, const View& in, F f) {
 }
 
 // ---- binary functors -------------------------------------------------------
-template <class T> T pow_of(T a, T b) {
+template <class T>
+T pow_of(T a, T b) {
   if constexpr (std::is_integral<T>::value) {
     // integer power by squaring; negative exponents give 0 except for |a| == 1
     if (b < 0) return a == 1 ? 1 : (a == -1 ? ((b & 1) ? -1 : 1) : 0);
     T r = 1;
-    while (b) { if (b & 1) r *= a; a *= a; b >>= 1; }
+    while (b) {
+      if (b & 1) r *= a;
+      a *= a;
+      b >>= 1;
+    }
     return r;
   } else {
     return std::pow(a, b);
   }
 }
 // NaN propagates through maximum/minimum, as in NumPy.
-template <class T> T max_of(T a, T b) { return (a != a || a > b) ? a : b; }
-template <class T> T min_of(T a, T b) { return (a != a || a < b) ? a : b; }
+template <class T>
+T max_of(T a, T b) {
+  return (a != a || a > b) ? a : b;
+}
+template <class T>
+T min_of(T a, T b) {
+  return (a != a || a < b) ? a : b;
+}
 
-#define NABLA_ARITH_FUNCTORS(X)           \
-  X(Add, a + b)                           \
-  X(Sub, a - b)                           \
-  X(Mul, a * b)                           \
-  X(Div, a / b)                           \
-  X(Pow, pow_of(a, b))                    \
-  X(Maximum, max_of(a, b))                \
-  X(Minimum, min_of(a, b))                \
+#define NABLA_ARITH_FUNCTORS(X) \
+  X(Add, a + b)                 \
+  X(Sub, a - b)                 \
+  X(Mul, a* b)                  \
+  X(Div, a / b)                 \
+  X(Pow, pow_of(a, b))          \
+  X(Maximum, max_of(a, b))      \
+  X(Minimum, min_of(a, b))      \
   X(WherePositive, b > T(0) ? a : T(0))
-#define NABLA_PREDICATE_FUNCTORS(X)       \
-  X(Eq, a == b)                           \
-  X(Ne, a != b)                           \
-  X(Lt, a < b)                            \
-  X(Le, a <= b)                           \
-  X(Gt, a > b)                            \
-  X(Ge, a >= b)                           \
-  X(LogicalAnd, bool(a) && bool(b))       \
-  X(LogicalOr, bool(a) || bool(b))        \
+#define NABLA_PREDICATE_FUNCTORS(X) \
+  X(Eq, a == b)                     \
+  X(Ne, a != b)                     \
+  X(Lt, a < b)                      \
+  X(Le, a <= b)                     \
+  X(Gt, a > b)                      \
+  X(Ge, a >= b)                     \
+  X(LogicalAnd, bool(a) && bool(b)) \
+  X(LogicalOr, bool(a) || bool(b))  \
   X(LogicalXor, bool(a) != bool(b))
 
-#define X(name, expr) \
-  struct name##F { template <class T> T operator()(T a, T b) const { return expr; } };
+#define X(name, expr)              \
+  struct name##F {                 \
+    template <class T>             \
+    T operator()(T a, T b) const { \
+      return expr;                 \
+    }                              \
+  };
 NABLA_ARITH_FUNCTORS(X)
 #undef X
-#define X(name, expr) \
-  struct name##F { template <class T> bool operator()(T a, T b) const { return expr; } };
+#define X(name, expr)                 \
+  struct name##F {                    \
+    template <class T>                \
+    bool operator()(T a, T b) const { \
+      return expr;                    \
+    }                                 \
+  };
 NABLA_PREDICATE_FUNCTORS(X)
 #undef X
 
@@ -130,11 +159,14 @@ void run_binary(const View& out, const View& a, const View& b, F f) {
 template <class T>
 void unary_typed(UnaryOp op, const View& out, const View& in) {
   switch (op) {
-#define X(name, expr) \
-  case UnaryOp::name: run_unary<T>(out, in, name##F{}); return;
+#define X(name, expr)                 \
+  case UnaryOp::name:                 \
+    run_unary<T>(out, in, name##F{}); \
+    return;
     NABLA_UNARY_FUNCTORS(X)
 #undef X
-    default: break;
+    default:
+      break;
   }
   NABLA_CHECK(false, unary_op_name(op), "not implemented on CPU for ", dtype_name(in.dtype));
 }
@@ -143,19 +175,25 @@ template <class T>
 void binary_typed(BinaryOp op, const View& out, const View& a, const View& b) {
   if constexpr (!std::is_same<T, bool>::value) {  // bool arithmetic is computed in int64
     switch (op) {
-#define X(name, expr) \
-  case BinaryOp::name: run_binary<T, T>(out, a, b, name##F{}); return;
+#define X(name, expr)                       \
+  case BinaryOp::name:                      \
+    run_binary<T, T>(out, a, b, name##F{}); \
+    return;
       NABLA_ARITH_FUNCTORS(X)
 #undef X
-      default: break;
+      default:
+        break;
     }
   }
   switch (op) {
-#define X(name, expr) \
-  case BinaryOp::name: run_binary<T, bool>(out, a, b, name##F{}); return;
+#define X(name, expr)                          \
+  case BinaryOp::name:                         \
+    run_binary<T, bool>(out, a, b, name##F{}); \
+    return;
     NABLA_PREDICATE_FUNCTORS(X)
 #undef X
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -163,18 +201,32 @@ void binary_typed(BinaryOp op, const View& out, const View& a, const View& b) {
 
 void unary(UnaryOp op, const View& out, const View& in) {
   switch (in.dtype) {
-    case DType::Float32: unary_typed<float>(op, out, in); return;
-    case DType::Float64: unary_typed<double>(op, out, in); return;
+    case DType::Float32:
+      unary_typed<float>(op, out, in);
+      return;
+    case DType::Float64:
+      unary_typed<double>(op, out, in);
+      return;
     case DType::Int64:
       NABLA_CHECK(op == UnaryOp::Neg || op == UnaryOp::Abs || op == UnaryOp::Sign || op == UnaryOp::Square ||
                       op == UnaryOp::Relu,
                   unary_op_name(op), "not defined for int64 (convert with astype first)");
       switch (op) {
-        case UnaryOp::Neg: run_unary<int64_t>(out, in, NegF{}); return;
-        case UnaryOp::Abs: run_unary<int64_t>(out, in, AbsF{}); return;
-        case UnaryOp::Sign: run_unary<int64_t>(out, in, SignF{}); return;
-        case UnaryOp::Square: run_unary<int64_t>(out, in, SquareF{}); return;
-        default: run_unary<int64_t>(out, in, ReluF{}); return;
+        case UnaryOp::Neg:
+          run_unary<int64_t>(out, in, NegF{});
+          return;
+        case UnaryOp::Abs:
+          run_unary<int64_t>(out, in, AbsF{});
+          return;
+        case UnaryOp::Sign:
+          run_unary<int64_t>(out, in, SignF{});
+          return;
+        case UnaryOp::Square:
+          run_unary<int64_t>(out, in, SquareF{});
+          return;
+        default:
+          run_unary<int64_t>(out, in, ReluF{});
+          return;
       }
     case DType::Bool:
       NABLA_CHECK(op == UnaryOp::LogicalNot, unary_op_name(op), "not defined for bool");
@@ -219,10 +271,18 @@ void copy_typed(const View& out, const View& in) {
 template <class To>
 void copy_to(const View& out, const View& in) {
   switch (in.dtype) {
-    case DType::Bool: copy_typed<To, bool>(out, in); break;
-    case DType::Int64: copy_typed<To, int64_t>(out, in); break;
-    case DType::Float32: copy_typed<To, float>(out, in); break;
-    case DType::Float64: copy_typed<To, double>(out, in); break;
+    case DType::Bool:
+      copy_typed<To, bool>(out, in);
+      break;
+    case DType::Int64:
+      copy_typed<To, int64_t>(out, in);
+      break;
+    case DType::Float32:
+      copy_typed<To, float>(out, in);
+      break;
+    case DType::Float64:
+      copy_typed<To, double>(out, in);
+      break;
   }
 }
 }  // namespace

@@ -34,42 +34,48 @@ int64_t offset_of(const View& v, const int64_t* coords) {
 }
 
 template <class T>
-T& at(const View& v, int64_t off) { return static_cast<T*>(v.data)[off]; }
+T& at(const View& v, int64_t off) {
+  return static_cast<T*>(v.data)[off];
+}
 
 }  // namespace
 
 void gather(const View& out, const View& in, const View& index, int axis) {
   NABLA_DISPATCH_ALL(in.dtype, T, for_each_position(index.ndim, index.shape, [&](const int64_t* c) {
-    int64_t k = at<int64_t>(index, offset_of(index, c));
-    int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];
-    at<T>(out, offset_of(out, c)) = at<T>(in, src);
-  }));
+                       int64_t k = at<int64_t>(index, offset_of(index, c));
+                       int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];
+                       at<T>(out, offset_of(out, c)) = at<T>(in, src);
+                     }));
 }
 
 void scatter_add(const View& out, const View& index, const View& src, int axis) {
   NABLA_DISPATCH_ALL(out.dtype, T, for_each_position(index.ndim, index.shape, [&](const int64_t* c) {
-    int64_t k = at<int64_t>(index, offset_of(index, c));
-    int64_t dst = offset_of(out, c) + (k - c[axis]) * out.strides[axis];
-    if constexpr (std::is_same<T, bool>::value) at<T>(out, dst) = at<T>(out, dst) || at<T>(src, offset_of(src, c));
-    else at<T>(out, dst) += at<T>(src, offset_of(src, c));
-  }));
+                       int64_t k = at<int64_t>(index, offset_of(index, c));
+                       int64_t dst = offset_of(out, c) + (k - c[axis]) * out.strides[axis];
+                       if constexpr (std::is_same<T, bool>::value)
+                         at<T>(out, dst) = at<T>(out, dst) || at<T>(src, offset_of(src, c));
+                       else
+                         at<T>(out, dst) += at<T>(src, offset_of(src, c));
+                     }));
 }
 
 void index_select(const View& out, const View& in, const View& index, int axis) {
   NABLA_DISPATCH_ALL(in.dtype, T, for_each_position(out.ndim, out.shape, [&](const int64_t* c) {
-    int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
-    int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];
-    at<T>(out, offset_of(out, c)) = at<T>(in, src);
-  }));
+                       int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
+                       int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];
+                       at<T>(out, offset_of(out, c)) = at<T>(in, src);
+                     }));
 }
 
 void index_add(const View& out, const View& index, const View& src, int axis) {
   NABLA_DISPATCH_ALL(out.dtype, T, for_each_position(src.ndim, src.shape, [&](const int64_t* c) {
-    int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
-    int64_t dst = offset_of(out, c) + (k - c[axis]) * out.strides[axis];
-    if constexpr (std::is_same<T, bool>::value) at<T>(out, dst) = at<T>(out, dst) || at<T>(src, offset_of(src, c));
-    else at<T>(out, dst) += at<T>(src, offset_of(src, c));
-  }));
+                       int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
+                       int64_t dst = offset_of(out, c) + (k - c[axis]) * out.strides[axis];
+                       if constexpr (std::is_same<T, bool>::value)
+                         at<T>(out, dst) = at<T>(out, dst) || at<T>(src, offset_of(src, c));
+                       else
+                         at<T>(out, dst) += at<T>(src, offset_of(src, c));
+                     }));
 }
 
 void sort_rows(const View& values, const View& indices, bool descending) {
@@ -87,7 +93,11 @@ void sort_rows(const View& values, const View& indices, bool descending) {
       // ascending; descending is the reverse order).
       auto less = [&](int64_t a, int64_t b) {
         T x = row[a], y = row[b];
-        if (descending) { if (y != y) return false; if (x != x) return true; return x > y; }
+        if (descending) {
+          if (y != y) return false;
+          if (x != x) return true;
+          return x > y;
+        }
         if (x != x) return false;
         if (y != y) return true;
         return x < y;

@@ -44,8 +44,10 @@ void matmul_typed(const View& out, const View& a, const View& b) {
       with_matrix<T>(b, i, [&](const auto& mb) {
         // For tiny products Eigen's lazy (coefficient-wise) product skips the
         // blocking/packing machinery of the GEMM path, which dominates there.
-        if (m * n * k <= 4096) c.noalias() = ma.lazyProduct(mb);
-        else c.noalias() = ma * mb;
+        if (m * n * k <= 4096)
+          c.noalias() = ma.lazyProduct(mb);
+        else
+          c.noalias() = ma * mb;
       });
     });
   };
@@ -54,9 +56,12 @@ void matmul_typed(const View& out, const View& a, const View& b) {
   } else {
     // Parallel over batches only when each is big enough to be worth it;
     // a single big GEMM is threaded by Eigen itself.
-    parallel_for(batch, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) one(i);
-    }, std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, m * n * k)));
+    parallel_for(
+        batch,
+        [&](int64_t begin, int64_t end) {
+          for (int64_t i = begin; i < end; ++i) one(i);
+        },
+        std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, m * n * k)));
   }
 }
 
@@ -64,10 +69,17 @@ void matmul_typed(const View& out, const View& a, const View& b) {
 
 void matmul(const View& out, const View& a, const View& b) {
   switch (out.dtype) {
-    case DType::Float32: matmul_typed<float>(out, a, b); return;
-    case DType::Float64: matmul_typed<double>(out, a, b); return;
-    case DType::Int64: matmul_typed<int64_t>(out, a, b); return;
-    case DType::Bool: NABLA_CHECK(false, "matmul", "not defined for bool tensors");
+    case DType::Float32:
+      matmul_typed<float>(out, a, b);
+      return;
+    case DType::Float64:
+      matmul_typed<double>(out, a, b);
+      return;
+    case DType::Int64:
+      matmul_typed<int64_t>(out, a, b);
+      return;
+    case DType::Bool:
+      NABLA_CHECK(false, "matmul", "not defined for bool tensors");
   }
 }
 

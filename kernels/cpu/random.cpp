@@ -24,8 +24,10 @@ void uniform(const View& out, uint64_t seed, uint64_t offset, double low, double
     Philox4x32 r(seed, offset + i);
     return low + (high - low) * uniform_double(r.out[0], r.out[1]);
   };
-  if (out.dtype == DType::Float64) fill_random<double>(out, draw);
-  else fill_random<float>(out, draw);
+  if (out.dtype == DType::Float64)
+    fill_random<double>(out, draw);
+  else
+    fill_random<float>(out, draw);
 }
 
 void normal(const View& out, uint64_t seed, uint64_t offset, double mean, double stddev) {
@@ -36,8 +38,10 @@ void normal(const View& out, uint64_t seed, uint64_t offset, double mean, double
     double u2 = uniform_double(r.out[2], r.out[3]);
     return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   };
-  if (out.dtype == DType::Float64) fill_random<double>(out, draw);
-  else fill_random<float>(out, draw);
+  if (out.dtype == DType::Float64)
+    fill_random<double>(out, draw);
+  else
+    fill_random<float>(out, draw);
 }
 
 }  // namespace nabla::kernels::cpu

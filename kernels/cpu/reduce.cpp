@@ -41,7 +41,8 @@ void reduce_typed(const View& out, const View& in, Acc identity, Combine combine
         const T* a = reinterpret_cast<const T*>(p[1]);
         for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(a[i]));
       } else {
-        for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1])));
+        for (int64_t i = 0; i < n; ++i)
+          acc = combine(acc, static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1])));
       }
       *o = static_cast<T>(acc);
     } else if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
@@ -50,28 +51,40 @@ void reduce_typed(const View& out, const View& in, Acc identity, Combine combine
     } else {
       for (int64_t i = 0; i < n; ++i) {
         T* oi = reinterpret_cast<T*>(p[0] + i * s[0]);
-        *oi = static_cast<T>(combine(static_cast<Acc>(*oi), static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1]))));
+        *oi = static_cast<T>(
+            combine(static_cast<Acc>(*oi), static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1]))));
       }
     }
   });
 }
 
-template <class T> T max_nan(T a, T b) { return (a != a || a > b) ? a : b; }  // NaN wins, as NumPy
-template <class T> T min_nan(T a, T b) { return (a != a || a < b) ? a : b; }
+template <class T>
+T max_nan(T a, T b) {
+  return (a != a || a > b) ? a : b;
+}  // NaN wins, as NumPy
+template <class T>
+T min_nan(T a, T b) {
+  return (a != a || a < b) ? a : b;
+}
 
 template <class T>
 void reduce_numeric(ReduceOp op, const View& out, const View& in) {
   using Acc = typename std::conditional<std::is_floating_point<T>::value, double, T>::type;
   switch (op) {
-    case ReduceOp::Sum: reduce_typed<T, Acc>(out, in, Acc(0), [](Acc a, Acc b) { return a + b; }); return;
-    case ReduceOp::Prod: reduce_typed<T, Acc>(out, in, Acc(1), [](Acc a, Acc b) { return a * b; }); return;
+    case ReduceOp::Sum:
+      reduce_typed<T, Acc>(out, in, Acc(0), [](Acc a, Acc b) { return a + b; });
+      return;
+    case ReduceOp::Prod:
+      reduce_typed<T, Acc>(out, in, Acc(1), [](Acc a, Acc b) { return a * b; });
+      return;
     case ReduceOp::Max:
       reduce_typed<T, T>(out, in, std::numeric_limits<T>::lowest(), [](T a, T b) { return max_nan(a, b); });
       return;
     case ReduceOp::Min:
       reduce_typed<T, T>(out, in, std::numeric_limits<T>::max(), [](T a, T b) { return min_nan(a, b); });
       return;
-    default: break;
+    default:
+      break;
   }
 }
 
@@ -87,10 +100,17 @@ void reduce(ReduceOp op, const View& out, const View& in) {
     return;
   }
   switch (in.dtype) {
-    case DType::Float32: reduce_numeric<float>(op, out, in); return;
-    case DType::Float64: reduce_numeric<double>(op, out, in); return;
-    case DType::Int64: reduce_numeric<int64_t>(op, out, in); return;
-    case DType::Bool: NABLA_CHECK(false, "reduce", "numeric reduction of a bool tensor: convert with astype first");
+    case DType::Float32:
+      reduce_numeric<float>(op, out, in);
+      return;
+    case DType::Float64:
+      reduce_numeric<double>(op, out, in);
+      return;
+    case DType::Int64:
+      reduce_numeric<int64_t>(op, out, in);
+      return;
+    case DType::Bool:
+      NABLA_CHECK(false, "reduce", "numeric reduction of a bool tensor: convert with astype first");
   }
 }
 
@@ -100,7 +120,11 @@ void argmax(const View& out, const View& in, int axis, bool is_min) {
   int64_t shape[kMaxDims], strides[kMaxDims];
   int nd = 0;
   for (int d = 0; d < in.ndim; ++d)
-    if (d != axis) { shape[nd] = in.shape[d]; strides[nd] = in.strides[d]; ++nd; }
+    if (d != axis) {
+      shape[nd] = in.shape[d];
+      strides[nd] = in.strides[d];
+      ++nd;
+    }
   View outer_in{in.data, in.dtype, in.device, nd, shape, strides};
   View outer_out{out.data, out.dtype, out.device, nd, shape, out.strides};
   const int64_t len = in.shape[axis];
@@ -116,17 +140,28 @@ void argmax(const View& out, const View& in, int axis, bool is_min) {
         int64_t best_k = 0;
         for (int64_t k = 1; k < len && best == best; ++k) {
           T v = *reinterpret_cast<const T*>(a + k * step);
-          if (v != v || (is_min ? v < best : v > best)) { best = v; best_k = k; }
+          if (v != v || (is_min ? v < best : v > best)) {
+            best = v;
+            best_k = k;
+          }
         }
         *reinterpret_cast<int64_t*>(p[0] + i * s[0]) = best_k;
       }
     });
   };
   switch (in.dtype) {
-    case DType::Float32: scan(float()); break;
-    case DType::Float64: scan(double()); break;
-    case DType::Int64: scan(int64_t()); break;
-    case DType::Bool: scan(bool()); break;
+    case DType::Float32:
+      scan(float());
+      break;
+    case DType::Float64:
+      scan(double());
+      break;
+    case DType::Int64:
+      scan(int64_t());
+      break;
+    case DType::Bool:
+      scan(bool());
+      break;
   }
 }
 

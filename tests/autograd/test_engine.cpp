@@ -84,10 +84,16 @@ TEST_CASE("tensor hooks see and can replace gradients; retain_grad keeps non-lea
   Tensor x = tensor({1.0, 2.0}).requires_grad_();
   Tensor h = x * 3.0;
   Tensor seen;
-  h.register_hook([&](const Tensor& g) { seen = g; return g * 2.0; });
+  h.register_hook([&](const Tensor& g) {
+    seen = g;
+    return g * 2.0;
+  });
   h.retain_grad();
   int leaf_calls = 0;
-  x.register_hook([&](const Tensor&) { ++leaf_calls; return Tensor(); });
+  x.register_hook([&](const Tensor&) {
+    ++leaf_calls;
+    return Tensor();
+  });
   h.sum().backward();
   REQUIRE(allclose(seen, tensor({1.0, 1.0})));
   REQUIRE(allclose(h.grad(), tensor({2.0, 2.0})));  // after the hook

@@ -28,7 +28,9 @@ TEST_CASE("gradcheck: div", "[gradcheck]") {
   REQUIRE(check2([](auto a, auto b) { return a / b; }, leaf({3, 4}), leaf_in({4}, 0.5, 2.0, 2)));
   REQUIRE(check1([](auto a) { return 2.0 / a; }, leaf_in({4}, 0.5, 2.0)));
 }
-TEST_CASE("gradcheck: neg", "[gradcheck]") { REQUIRE(check1([](auto a) { return -a; }, leaf({3, 2}))); }
+TEST_CASE("gradcheck: neg", "[gradcheck]") {
+  REQUIRE(check1([](auto a) { return -a; }, leaf({3, 2})));
+}
 TEST_CASE("gradcheck: pow", "[gradcheck]") {
   REQUIRE(check2([](auto a, auto b) { return pow(a, b); }, leaf_in({3, 2}, 0.5, 2.0), leaf({2}, 2)));
   REQUIRE(check1([](auto b) { return pow(2.0, b); }, leaf({4})));
@@ -48,22 +50,42 @@ TEST_CASE("gradcheck: minimum", "[gradcheck]") {
 }
 
 // ---- elementwise math ------------------------------------------------------------
-TEST_CASE("gradcheck: exp", "[gradcheck]") { REQUIRE(check1([](auto x) { return exp(x); }, leaf({3, 3}))); }
-TEST_CASE("gradcheck: log", "[gradcheck]") { REQUIRE(check1([](auto x) { return log(x); }, leaf_in({5}, 0.5, 3))); }
+TEST_CASE("gradcheck: exp", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return exp(x); }, leaf({3, 3})));
+}
+TEST_CASE("gradcheck: log", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return log(x); }, leaf_in({5}, 0.5, 3)));
+}
 TEST_CASE("gradcheck: log1p", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return log1p(x); }, leaf_in({5}, -0.5, 3)));
 }
-TEST_CASE("gradcheck: expm1", "[gradcheck]") { REQUIRE(check1([](auto x) { return expm1(x); }, leaf({5}))); }
-TEST_CASE("gradcheck: sqrt", "[gradcheck]") { REQUIRE(check1([](auto x) { return sqrt(x); }, leaf_in({5}, 0.5, 3))); }
+TEST_CASE("gradcheck: expm1", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return expm1(x); }, leaf({5})));
+}
+TEST_CASE("gradcheck: sqrt", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return sqrt(x); }, leaf_in({5}, 0.5, 3)));
+}
 TEST_CASE("gradcheck: rsqrt", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return rsqrt(x); }, leaf_in({5}, 0.5, 3)));
 }
-TEST_CASE("gradcheck: abs", "[gradcheck]") { REQUIRE(check1([](auto x) { return abs(x); }, leaf_in({5}, 0.2, 1) - 0.6)); }
-TEST_CASE("gradcheck: sin", "[gradcheck]") { REQUIRE(check1([](auto x) { return sin(x); }, leaf({5}))); }
-TEST_CASE("gradcheck: cos", "[gradcheck]") { REQUIRE(check1([](auto x) { return cos(x); }, leaf({5}))); }
-TEST_CASE("gradcheck: tanh", "[gradcheck]") { REQUIRE(check1([](auto x) { return tanh(x); }, leaf({2, 3}))); }
-TEST_CASE("gradcheck: sigmoid", "[gradcheck]") { REQUIRE(check1([](auto x) { return sigmoid(x); }, leaf({2, 3}))); }
-TEST_CASE("gradcheck: erf", "[gradcheck]") { REQUIRE(check1([](auto x) { return erf(x); }, leaf({5}))); }
+TEST_CASE("gradcheck: abs", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return abs(x); }, leaf_in({5}, 0.2, 1) - 0.6));
+}
+TEST_CASE("gradcheck: sin", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return sin(x); }, leaf({5})));
+}
+TEST_CASE("gradcheck: cos", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return cos(x); }, leaf({5})));
+}
+TEST_CASE("gradcheck: tanh", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return tanh(x); }, leaf({2, 3})));
+}
+TEST_CASE("gradcheck: sigmoid", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return sigmoid(x); }, leaf({2, 3})));
+}
+TEST_CASE("gradcheck: erf", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return erf(x); }, leaf({5})));
+}
 
 // ---- activations -------------------------------------------------------------------
 // Kinked activations: inputs kept at least 0.1 away from 0.
@@ -72,14 +94,24 @@ static Tensor away_from_zero(uint64_t seed) {
   Tensor sign = tensor({1, -1, 1, -1, -1, 1, 1, -1, 1, -1, 1, -1}, kFloat64);
   return (x * sign).detach().requires_grad_();
 }
-TEST_CASE("gradcheck: relu", "[gradcheck]") { REQUIRE(check1([](auto x) { return relu(x); }, away_from_zero(1))); }
+TEST_CASE("gradcheck: relu", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return relu(x); }, away_from_zero(1)));
+}
 TEST_CASE("gradcheck: leaky_relu", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return leaky_relu(x, 0.1); }, away_from_zero(2)));
 }
-TEST_CASE("gradcheck: elu", "[gradcheck]") { REQUIRE(check1([](auto x) { return elu(x, 0.7); }, away_from_zero(3))); }
-TEST_CASE("gradcheck: gelu", "[gradcheck]") { REQUIRE(check1([](auto x) { return gelu(x); }, leaf({6}))); }
-TEST_CASE("gradcheck: gelu_tanh", "[gradcheck]") { REQUIRE(check1([](auto x) { return gelu_tanh(x); }, leaf({6}))); }
-TEST_CASE("gradcheck: silu", "[gradcheck]") { REQUIRE(check1([](auto x) { return silu(x); }, leaf({6}))); }
+TEST_CASE("gradcheck: elu", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return elu(x, 0.7); }, away_from_zero(3)));
+}
+TEST_CASE("gradcheck: gelu", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return gelu(x); }, leaf({6})));
+}
+TEST_CASE("gradcheck: gelu_tanh", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return gelu_tanh(x); }, leaf({6})));
+}
+TEST_CASE("gradcheck: silu", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return silu(x); }, leaf({6})));
+}
 TEST_CASE("gradcheck: softplus", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return softplus(x); }, away_from_zero(4)));
 }
@@ -92,12 +124,18 @@ TEST_CASE("gradcheck: log_softmax", "[gradcheck]") {
 }
 TEST_CASE("gradcheck: dropout", "[gradcheck]") {
   // The same seed each call, so the mask is a fixed function of the input.
-  REQUIRE(check1([](auto x) { Generator g(7); return dropout(x, 0.4, true, g); }, leaf({20})));
+  REQUIRE(check1(
+      [](auto x) {
+        Generator g(7);
+        return dropout(x, 0.4, true, g);
+      },
+      leaf({20})));
 }
 
 // ---- selection ----------------------------------------------------------------------
 TEST_CASE("gradcheck: clamp", "[gradcheck]") {
-  REQUIRE(check1([](auto x) { return clamp(x, -0.5, 0.5); }, tensor({-1.3, -0.2, 0.1, 0.4, 0.9}, kFloat64).requires_grad_()));
+  REQUIRE(check1([](auto x) { return clamp(x, -0.5, 0.5); },
+                 tensor({-1.3, -0.2, 0.1, 0.4, 0.9}, kFloat64).requires_grad_()));
   REQUIRE(check1([](auto x) { return clip(x, None, 0.0); }, tensor({-1.3, 0.4}, kFloat64).requires_grad_()));
 }
 TEST_CASE("gradcheck: where", "[gradcheck]") {
@@ -147,9 +185,9 @@ TEST_CASE("gradcheck: prod", "[gradcheck]") {
 // ---- products -----------------------------------------------------------------------
 TEST_CASE("gradcheck: matmul", "[gradcheck]") {
   REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({3, 4}), leaf({4, 5}, 2)));
-  REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({4}), leaf({4}, 2)));         // dot
-  REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({4}), leaf({4, 3}, 2)));      // vec @ mat
-  REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({3, 4}), leaf({4}, 2)));      // mat @ vec
+  REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({4}), leaf({4}, 2)));                 // dot
+  REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({4}), leaf({4, 3}, 2)));              // vec @ mat
+  REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({3, 4}), leaf({4}, 2)));              // mat @ vec
   REQUIRE(check2([](auto a, auto b) { return matmul(a, b); }, leaf({2, 1, 3, 4}), leaf({3, 4, 2}, 2)));  // batched
   REQUIRE(check2([](auto a, auto b) { return matmul(a.t(), b); }, leaf({4, 3}), leaf({4, 2}, 2)));  // transposed view
 }
@@ -159,7 +197,9 @@ TEST_CASE("gradcheck: reshape", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return x.reshape({3, -1}) * x.reshape({3, 4}); }, leaf({2, 6})));
   REQUIRE(check1([](auto x) { return x.t().reshape({12}); }, leaf({3, 4})));  // needs a copy
 }
-TEST_CASE("gradcheck: view", "[gradcheck]") { REQUIRE(check1([](auto x) { return x.view({4, 3}); }, leaf({2, 6}))); }
+TEST_CASE("gradcheck: view", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return x.view({4, 3}); }, leaf({2, 6})));
+}
 TEST_CASE("gradcheck: flatten", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return x.flatten(1); }, leaf({2, 3, 2})));
 }
@@ -193,7 +233,9 @@ TEST_CASE("gradcheck: slice", "[gradcheck]") {
 TEST_CASE("gradcheck: contiguous", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return x.t().contiguous(); }, leaf({3, 4})));
 }
-TEST_CASE("gradcheck: clone", "[gradcheck]") { REQUIRE(check1([](auto x) { return x.clone() * x; }, leaf({3}))); }
+TEST_CASE("gradcheck: clone", "[gradcheck]") {
+  REQUIRE(check1([](auto x) { return x.clone() * x; }, leaf({3})));
+}
 TEST_CASE("gradcheck: astype", "[gradcheck]") {
   // float64 -> float32 -> float64 loses precision: compare loosely.
   auto f = [](const std::vector<Tensor>& in) { return (in[0].astype(kFloat32) * 2.0).astype(kFloat64); };

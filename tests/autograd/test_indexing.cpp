@@ -1,7 +1,7 @@
 // Indexing, gathering, scattering and sorting: forward values against
 // hand-computed NumPy/PyTorch results, errors, and gradient checks.
-#include <catch2/catch.hpp>
 #include <nabla/nabla.h>
+#include <catch2/catch.hpp>
 
 #include "helpers.h"
 
@@ -214,7 +214,7 @@ TEST_CASE("gather and scatter_add: values", "[indexing]") {
   REQUIRE(g.shape() == Shape{2, 2});
   REQUIRE(vals(g) == V{3, 1, 5, 5});
   REQUIRE(vals(gather(x, 0, ints({1, 0, 1}, {1, 3}))) == V{4, 2, 6});
-  REQUIRE(vals(gather(x, -1, ints({0}, {1, 1}))) == V{1});  // smaller than x in the other dim
+  REQUIRE(vals(gather(x, -1, ints({0}, {1, 1}))) == V{1});           // smaller than x in the other dim
   REQUIRE(vals(gather(x.t(), 0, ints({1, 0}, {2, 1}))) == V{2, 1});  // a transposed (strided) input
 
   Tensor base = zeros({2, 3}, kFloat64);
@@ -263,8 +263,7 @@ TEST_CASE("gather/scatter/index_select/index_add: errors name the op, value and 
   REQUIRE_THROWS_WITH(index_select(x, 0, tensor({0.0})), Contains("index_select") && Contains("int64"));
   REQUIRE_THROWS_WITH(index_add(x, 0, ints({7}), ones({1, 3}, kFloat64)),
                       Contains("index_add") && Contains("index 7") && Contains("size 2"));
-  REQUIRE_THROWS_WITH(index_add(x, 0, ints({0}), ones({2, 3}, kFloat64)),
-                      Contains("index_add") && Contains("(2, 3)"));
+  REQUIRE_THROWS_WITH(index_add(x, 0, ints({0}), ones({2, 3}, kFloat64)), Contains("index_add") && Contains("(2, 3)"));
 }
 
 // ---- masked_select / nonzero / one_hot -----------------------------------------------------

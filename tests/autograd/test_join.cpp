@@ -1,7 +1,7 @@
 // cat, stack, split, chunk and pad: forward values against hand-computed
 // NumPy/PyTorch results, errors, and gradient checks.
-#include <catch2/catch.hpp>
 #include <nabla/nabla.h>
+#include <catch2/catch.hpp>
 
 #include "helpers.h"
 
@@ -57,8 +57,8 @@ TEST_CASE("cat: gradients split dy back per input", "[join]") {
 TEST_CASE("cat: errors name cat, the tensor and the shapes", "[join]") {
   Tensor a = zeros({2, 3}), b = zeros({2, 4}), c = zeros({3});
   REQUIRE_THROWS_AS(cat({a, b}, 0), Error);
-  REQUIRE_THROWS_WITH(cat({a, b}, 0), Contains("cat") && Contains("tensor 1") && Contains("(2, 4)") &&
-                                          Contains("(2, 3)"));
+  REQUIRE_THROWS_WITH(cat({a, b}, 0),
+                      Contains("cat") && Contains("tensor 1") && Contains("(2, 4)") && Contains("(2, 3)"));
   REQUIRE_THROWS_WITH(cat({a, a, c}, 0), Contains("cat") && Contains("tensor 2") && Contains("(3,)"));
   REQUIRE_THROWS_WITH(cat({}, 0), Contains("cat") && Contains("non-empty"));
   REQUIRE_THROWS_WITH(cat({a, scalar_tensor(1.0)}), Contains("cat") && Contains("0-d"));
@@ -162,24 +162,54 @@ TEST_CASE("pad: gradient is the unpadded window of dy; errors", "[join]") {
 // the backward (narrow -> view_backward).
 
 TEST_CASE("gradcheck: cat", "[gradcheck]") {
-  REQUIRE(check2([](auto a, auto b) { auto c = cat({a, b, a}, 1); return c * c; }, leaf({2, 3}), leaf({2, 1}, 2)));
+  REQUIRE(check2(
+      [](auto a, auto b) {
+        auto c = cat({a, b, a}, 1);
+        return c * c;
+      },
+      leaf({2, 3}), leaf({2, 1}, 2)));
   REQUIRE(check2([](auto a, auto b) { return cat({a, b}, 0); }, leaf({1, 3}), leaf({2, 3}, 2)));
 }
 
 TEST_CASE("gradcheck: stack", "[gradcheck]") {
-  REQUIRE(check2([](auto a, auto b) { auto s = stack({a, b}, 1); return s * s; }, leaf({2, 3}), leaf({2, 3}, 2)));
+  REQUIRE(check2(
+      [](auto a, auto b) {
+        auto s = stack({a, b}, 1);
+        return s * s;
+      },
+      leaf({2, 3}), leaf({2, 3}, 2)));
 }
 
 TEST_CASE("gradcheck: split", "[gradcheck]") {
-  REQUIRE(check1([](auto x) { auto p = split(x, 2, 1); return p[0] * p[1]; }, leaf({3, 4})));
-  REQUIRE(check1([](auto x) { auto p = split(x, {1, 3}, 0); return p[1] * 2.0; }, leaf({4, 2})));
+  REQUIRE(check1(
+      [](auto x) {
+        auto p = split(x, 2, 1);
+        return p[0] * p[1];
+      },
+      leaf({3, 4})));
+  REQUIRE(check1(
+      [](auto x) {
+        auto p = split(x, {1, 3}, 0);
+        return p[1] * 2.0;
+      },
+      leaf({4, 2})));
 }
 
 TEST_CASE("gradcheck: chunk", "[gradcheck]") {
-  REQUIRE(check1([](auto x) { auto p = chunk(x, 3, 0); return p[0] * p[2]; }, leaf({6, 2})));
+  REQUIRE(check1(
+      [](auto x) {
+        auto p = chunk(x, 3, 0);
+        return p[0] * p[2];
+      },
+      leaf({6, 2})));
 }
 
 TEST_CASE("gradcheck: pad", "[gradcheck]") {
-  REQUIRE(check1([](auto x) { auto p = pad(x, {1, 2, 0, 1}, 0.5); return p * p; }, leaf({2, 3})));
+  REQUIRE(check1(
+      [](auto x) {
+        auto p = pad(x, {1, 2, 0, 1}, 0.5);
+        return p * p;
+      },
+      leaf({2, 3})));
   REQUIRE(check1([](auto x) { return pad(x, {-1, 2}); }, leaf({2, 4})));
 }

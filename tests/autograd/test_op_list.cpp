@@ -1,7 +1,7 @@
 // Every op in nabla::differentiable_ops() must have a "gradcheck: <op>" test.
+#include <nabla/nabla.h>
 #include <catch2/catch.hpp>
 #include <iostream>
-#include <nabla/nabla.h>
 #include <set>
 
 TEST_CASE("every differentiable op has a gradient check", "[autograd][op_list]") {

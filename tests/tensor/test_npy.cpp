@@ -5,8 +5,8 @@
 //                  NABLA_PYTHON (/usr/bin/python3) with NumPy and fail, naming
 //                  what is missing, when it is not there (CI installs
 //                  python3-numpy; run "~[python]" to leave them out).
-#include <catch2/catch.hpp>
 #include <nabla/nabla.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -39,8 +39,8 @@ class TempDir {
  public:
   TempDir() {
     static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("nabla_test_npy_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+    path_ =
+        fs::temp_directory_path() / ("nabla_test_npy_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -105,7 +105,8 @@ std::string run_python(const std::string& script, const std::vector<std::string>
 void require_numpy() {
   const std::string cmd = std::string(NABLA_PYTHON) + " -c 'import numpy' > /dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0)
-    FAIL("this [python] test needs " NABLA_PYTHON " with NumPy (apt install python3-numpy), "
+    FAIL("this [python] test needs " NABLA_PYTHON
+         " with NumPy (apt install python3-numpy), "
          "or run the tests with \"~[python]\" to leave it out");
 }
 
@@ -186,8 +187,12 @@ TEST_CASE("load_npy refuses what nabla cannot hold and names path and descr", "[
     const char* says;
   };
   const Case cases[] = {
-      {"f4_fortran.npy", "fortran_order"}, {"f4_bigendian.npy", "'>f4'"}, {"i4.npy", "'<i4'"},
-      {"c8.npy", "'<c8'"},                 {"object.npy", "'|O'"},        {"structured.npy", "('a', '<f4')"},
+      {"f4_fortran.npy", "fortran_order"},
+      {"f4_bigendian.npy", "'>f4'"},
+      {"i4.npy", "'<i4'"},
+      {"c8.npy", "'<c8'"},
+      {"object.npy", "'|O'"},
+      {"structured.npy", "('a', '<f4')"},
   };
   for (const Case& c : cases) {
     INFO(c.file);
@@ -240,8 +245,8 @@ TEST_CASE("save_npy then load_npy round-trips every dtype and layout", "[npy]") 
 
   SECTION("non-contiguous views are written in their logical order") {
     Tensor base = arange(12, kFloat64).reshape({3, 4});
-    Tensor transposed = base.t();                 // (4, 3), strides (1, 4)
-    Tensor strided = base.narrow(1, 1, 2);        // (3, 2), a column slice
+    Tensor transposed = base.t();                         // (4, 3), strides (1, 4)
+    Tensor strided = base.narrow(1, 1, 2);                // (3, 2), a column slice
     Tensor broadcast = tensor({1, 2, 3}).expand({2, 3});  // stride 0
     for (const Tensor& v : {transposed, strided, broadcast}) {
       const std::string p = dir.file("view.npy");
@@ -282,8 +287,8 @@ TEST_CASE("load_npy reports truncated files with the path", "[npy]") {
   const std::string good = read_bytes(fixture("i8_2x3x4.npy"));
   const size_t data = data_offset(good);
   REQUIRE(data == 128);
-  for (size_t len : {size_t{0}, size_t{3}, size_t{7}, size_t{9}, size_t{40}, data - 1, data, data + 5,
-                     good.size() - 1}) {
+  for (size_t len :
+       {size_t{0}, size_t{3}, size_t{7}, size_t{9}, size_t{40}, data - 1, data, data + 5, good.size() - 1}) {
     INFO("first " << len << " bytes");
     const std::string p = dir.file("cut.npy");
     write_bytes(p, good.substr(0, len));
@@ -318,18 +323,18 @@ TEST_CASE("load_npy reports bad magic and malformed headers", "[npy]") {
   CHECK(values(load_npy(p)) == std::vector<double>{-1.25, -0.75, -0.25, 0.25, 0.75, 1.25});
 
   const char* bad_headers[] = {
-      "{'descr': '<f4', 'fortran_order': False}",                             // no shape
-      "{'descr': '<f4', 'fortran_order': False, 'shape': 6}",                 // shape not a tuple
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}",           // negative dim
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 'x')}",          // not an int
-      "{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3)}",                // not a bool
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}",    // unknown key
-      "{'descr': '<f4, 'fortran_order': False, 'shape': (2, 3)}",             // broken quote
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)",             // no closing brace
-      "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}",  // too big
+      "{'descr': '<f4', 'fortran_order': False}",                                                 // no shape
+      "{'descr': '<f4', 'fortran_order': False, 'shape': 6}",                                     // shape not a tuple
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, -3)}",                               // negative dim
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 'x')}",                              // not an int
+      "{'descr': '<f4', 'fortran_order': 0, 'shape': (2, 3)}",                                    // not a bool
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'x': 1}",                        // unknown key
+      "{'descr': '<f4, 'fortran_order': False, 'shape': (2, 3)}",                                 // broken quote
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3)",                                 // no closing brace
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,)}",               // too big
       "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296)}",  // overflows
-      "[1, 2, 3]",                                                            // not a dict
-      "",                                                                      // empty
+      "[1, 2, 3]",                                                                                // not a dict
+      "",                                                                                         // empty
   };
   for (const char* h : bad_headers) {
     INFO(h);
@@ -367,8 +372,7 @@ TEST_CASE("np.load reads what save_npy wrote", "[npy][python]") {
       {scalar_tensor(3.5, kFloat64), "float64 () 3.5 identical"},
       {zeros({0, 3}), "float32 (0, 3) [] identical"},
       {tensor({{1, 2, 3}, {4, 5, 6}}).t(), "float32 (3, 2) [[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]] identical"},
-      {arange(1, 7, 1, kInt64).reshape({2, 3}).narrow(1, 1, 2),
-       "int64 (2, 2) [[2, 3], [5, 6]] identical"},
+      {arange(1, 7, 1, kInt64).reshape({2, 3}).narrow(1, 1, 2), "int64 (2, 2) [[2, 3], [5, 6]] identical"},
   };
   std::vector<std::string> paths;
   std::string expected;

@@ -17,9 +17,9 @@
 //           return arr_str + ('\n      ' if wrap else ' ') + extra_str
 //
 // (For float32 arrays this equals plain repr(a).)
-#include <catch2/catch.hpp>
 #include <nabla/nabla.h>
 #include <nabla/tensor/print.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 #include <limits>
@@ -61,8 +61,7 @@ TEST_CASE("print: floats share one width and drop trailing zeros", "[print]") {
 
 TEST_CASE("print: scientific notation when NumPy uses it", "[print]") {
   // min nonzero |x| < 1e-4: np.array([1e-5, 1.0, 123.456], np.float32)
-  CHECK(f32({1e-5f, 1.0f, 123.456f}, {3}).str() ==
-        "array([1.00000e-05, 1.00000e+00, 1.23456e+02], dtype=float32)");
+  CHECK(f32({1e-5f, 1.0f, 123.456f}, {3}).str() == "array([1.00000e-05, 1.00000e+00, 1.23456e+02], dtype=float32)");
   // max |x| >= 1e8: np.array([1e9, 2.5], np.float32)
   CHECK(f32({1e9f, 2.5f}, {2}).str() == "array([1.0e+09, 2.5e+00], dtype=float32)");
   // max/min > 1e3: np.array([1, 1001], np.float32)
@@ -97,11 +96,11 @@ TEST_CASE("print: int64 and bool", "[print]") {
 }
 
 TEST_CASE("print: 0-d and empty tensors", "[print]") {
-  CHECK(scalar_tensor(3.5).str() == "array(3.5, dtype=float32)");         // np.array(3.5, np.float32)
-  CHECK(scalar_tensor(-7, kInt64).str() == "array(-7, dtype=int64)");     // np.array(-7)
-  CHECK(scalar_tensor(1, kBool).str() == "array(True, dtype=bool)");      // np.array(True)
+  CHECK(scalar_tensor(3.5).str() == "array(3.5, dtype=float32)");          // np.array(3.5, np.float32)
+  CHECK(scalar_tensor(-7, kInt64).str() == "array(-7, dtype=int64)");      // np.array(-7)
+  CHECK(scalar_tensor(1, kBool).str() == "array(True, dtype=bool)");       // np.array(True)
   CHECK(zeros({0, 3}).str() == "array([], shape=(0, 3), dtype=float32)");  // np.zeros((0, 3), np.float32)
-  CHECK(zeros({0}, kInt64).str() == "array([], dtype=int64)");            // np.zeros((0,), np.int64)
+  CHECK(zeros({0}, kInt64).str() == "array([], dtype=int64)");             // np.zeros((0,), np.int64)
 }
 
 TEST_CASE("print: 3-D tensors leave a blank line between blocks", "[print]") {

@@ -1,8 +1,8 @@
 // Tensor basics: creation, dtypes and promotion, views sharing storage,
 // the caching allocator, generators, Eigen interop.
+#include <nabla/tensor/eigen.h>
 #include <Eigen/Core>
 #include <catch2/catch.hpp>
-#include <nabla/tensor/eigen.h>
 
 #include "helpers.h"
 

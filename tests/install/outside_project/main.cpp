@@ -1,8 +1,8 @@
 // Uses an installed nabla: builds f(x) = sum(tanh(x) * x), runs backward and
 // checks df/dx against central differences. Exits non-zero on a mismatch.
+#include <nabla/nabla.h>
 #include <cmath>
 #include <cstdio>
-#include <nabla/nabla.h>
 
 using namespace nabla;
 
@@ -25,12 +25,12 @@ int main() {
   for (int64_t j = 0; j < x.numel(); ++j) {
     double numerical = (f_at(x, j, eps) - f_at(x, j, -eps)) / (2 * eps);
     if (std::fabs(dx[j] - numerical) > 1e-6 + 1e-4 * std::fabs(numerical)) {
-      std::printf("mismatch at %lld: autograd %.9f, finite differences %.9f\n",
-                  static_cast<long long>(j), dx[j], numerical);
+      std::printf("mismatch at %lld: autograd %.9f, finite differences %.9f\n", static_cast<long long>(j), dx[j],
+                  numerical);
       ++failures;
     }
   }
-  std::printf("f = %.6f; %lld gradient elements checked, %d mismatched\n", f.item(),
-              static_cast<long long>(x.numel()), failures);
+  std::printf("f = %.6f; %lld gradient elements checked, %d mismatched\n", f.item(), static_cast<long long>(x.numel()),
+              failures);
   return failures == 0 ? 0 : 1;
 }
