@@ -2,6 +2,9 @@
 // Why: every tensor has a shape and strides; with std::vector each would cost a
 // heap allocation per op. Shapes rarely exceed 6 dims, so they live inline and
 // only unusual tensors spill to the heap.
+//
+// data_ always points at the elements (the inline buffer or the heap block),
+// so reading an element is one load, with no "inline or heap?" test.
 #pragma once
 #include <algorithm>
 #include <cstddef>
@@ -16,6 +19,8 @@ namespace nabla {
 
 template <class T, size_t N>
 class SmallVector {
+  static constexpr bool kTrivial = std::is_trivially_copyable<T>::value;
+
  public:
   using value_type = T;
   using iterator = T*;
@@ -31,10 +36,7 @@ class SmallVector {
   SmallVector(const SmallVector& o) { assign(o.begin(), o.end()); }
   SmallVector(SmallVector&& o) noexcept { move_from(std::move(o)); }
   SmallVector& operator=(const SmallVector& o) {
-    if (this != &o) {
-      clear();
-      assign(o.begin(), o.end());
-    }
+    if (this != &o) assign(o.begin(), o.end());
     return *this;
   }
   SmallVector& operator=(SmallVector&& o) noexcept {
@@ -52,52 +54,52 @@ class SmallVector {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  T* data() { return ptr(); }
-  const T* data() const { return ptr(); }
-  T* begin() { return ptr(); }
-  T* end() { return ptr() + size_; }
-  const T* begin() const { return ptr(); }
-  const T* end() const { return ptr() + size_; }
-  T& operator[](size_t i) { return ptr()[i]; }
-  const T& operator[](size_t i) const { return ptr()[i]; }
-  T& back() { return ptr()[size_ - 1]; }
-  const T& back() const { return ptr()[size_ - 1]; }
-  T& front() { return ptr()[0]; }
-  const T& front() const { return ptr()[0]; }
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  T* begin() { return data_; }
+  T* end() { return data_ + size_; }
+  const T* begin() const { return data_; }
+  const T* end() const { return data_ + size_; }
+  T& operator[](size_t i) { return data_[i]; }
+  const T& operator[](size_t i) const { return data_[i]; }
+  T& back() { return data_[size_ - 1]; }
+  const T& back() const { return data_[size_ - 1]; }
+  T& front() { return data_[0]; }
+  const T& front() const { return data_[0]; }
 
   void push_back(const T& v) { emplace_back(v); }
   void push_back(T&& v) { emplace_back(std::move(v)); }
   template <class... A>
   T& emplace_back(A&&... a) {
     if (size_ == capacity_) grow(size_t(capacity_) * 2);
-    T* p = new (ptr() + size_) T(std::forward<A>(a)...);
+    T* p = new (data_ + size_) T(std::forward<A>(a)...);
     ++size_;
     return *p;
   }
-  void pop_back() { ptr()[--size_].~T(); }
+  void pop_back() { data_[--size_].~T(); }
   void clear() {
     if constexpr (!std::is_trivially_destructible<T>::value)
-      for (size_t i = 0; i < size_; ++i) ptr()[i].~T();
+      for (size_t i = 0; i < size_; ++i) data_[i].~T();
     size_ = 0;
   }
   void resize(size_t n, const T& value = T()) {
     if (n > capacity_) grow(n);
-    if constexpr (std::is_trivially_copyable<T>::value) {
-      for (size_t i = size_; i < n; ++i) ptr()[i] = value;
+    if constexpr (kTrivial) {
+      for (size_t i = size_; i < n; ++i) data_[i] = value;
       size_ = static_cast<uint32_t>(n);
-      return;
+    } else {
+      while (size_ > n) pop_back();
+      while (size_ < n) emplace_back(value);
     }
-    while (size_ > n) pop_back();
-    while (size_ < n) emplace_back(value);
   }
   void reserve(size_t n) {
     if (n > capacity_) grow(n);
   }
   T* insert(T* pos, const T& v) {
-    size_t i = pos - ptr();
+    size_t i = pos - data_;
     emplace_back(v);
-    std::rotate(ptr() + i, ptr() + size_ - 1, ptr() + size_);
-    return ptr() + i;
+    std::rotate(data_ + i, data_ + size_ - 1, data_ + size_);
+    return data_ + i;
   }
   T* erase(T* pos) {
     std::move(pos + 1, end(), pos);
@@ -109,9 +111,8 @@ class SmallVector {
     clear();
     size_t n = static_cast<size_t>(std::distance(first, last));
     if (n > capacity_) grow(n);
-    if constexpr (std::is_trivially_copyable<T>::value) {  // shapes: a plain copy loop
-      T* p = ptr();
-      for (size_t i = 0; i < n; ++i, ++first) p[i] = *first;
+    if constexpr (kTrivial) {  // shapes: a plain copy loop
+      for (size_t i = 0; i < n; ++i, ++first) data_[i] = *first;
       size_ = static_cast<uint32_t>(n);
     } else {
       for (; first != last; ++first) emplace_back(*first);
@@ -119,58 +120,56 @@ class SmallVector {
   }
   void assign(size_t n, const T& value) {
     clear();
-    if (n > capacity_) grow(n);
-    for (size_t i = 0; i < n; ++i) emplace_back(value);
+    resize(n, value);
   }
 
   friend bool operator==(const SmallVector& a, const SmallVector& b) {
     if (a.size_ != b.size_) return false;
     for (size_t i = 0; i < a.size_; ++i)  // a plain loop: shapes are short, memcmp's call costs more
-      if (!(a.ptr()[i] == b.ptr()[i])) return false;
+      if (!(a.data_[i] == b.data_[i])) return false;
     return true;
   }
   friend bool operator!=(const SmallVector& a, const SmallVector& b) { return !(a == b); }
 
  private:
-  T* ptr() { return heap_ ? heap_ : reinterpret_cast<T*>(inline_); }
-  const T* ptr() const { return heap_ ? heap_ : reinterpret_cast<const T*>(inline_); }
+  T* inline_ptr() { return reinterpret_cast<T*>(inline_); }
+  bool on_heap() const { return data_ != reinterpret_cast<const T*>(inline_); }
   void grow(size_t n) {
     T* fresh = static_cast<T*>(::operator new(n * sizeof(T)));
     for (size_t i = 0; i < size_; ++i) {
-      new (fresh + i) T(std::move(ptr()[i]));
-      ptr()[i].~T();
+      new (fresh + i) T(std::move(data_[i]));
+      data_[i].~T();
     }
     release_heap();
-    heap_ = fresh;
+    data_ = fresh;
     capacity_ = static_cast<uint32_t>(n);
   }
   void release_heap() {
-    if (heap_) ::operator delete(heap_);
-    heap_ = nullptr;
+    if (on_heap()) ::operator delete(data_);
+    data_ = inline_ptr();
     capacity_ = N;
   }
+  // Requires this to be empty and inline.
   void move_from(SmallVector&& o) {
-    if (o.heap_) {
-      heap_ = o.heap_;
+    if (o.on_heap()) {
+      data_ = o.data_;
       size_ = o.size_;
       capacity_ = o.capacity_;
-      o.heap_ = nullptr;
+      o.data_ = o.inline_ptr();
       o.size_ = 0;
       o.capacity_ = N;
-    } else if constexpr (std::is_trivially_copyable<T>::value) {
-      T* p = ptr();
-      const T* q = o.ptr();
-      for (size_t i = 0; i < o.size_; ++i) p[i] = q[i];
+    } else if constexpr (kTrivial) {
+      for (size_t i = 0; i < o.size_; ++i) data_[i] = o.data_[i];
       size_ = o.size_;
       o.size_ = 0;
     } else {
-      for (size_t i = 0; i < o.size_; ++i) emplace_back(std::move(o.ptr()[i]));
+      for (size_t i = 0; i < o.size_; ++i) emplace_back(std::move(o.data_[i]));
       o.clear();
     }
   }
 
   alignas(T) unsigned char inline_[N * sizeof(T)];
-  T* heap_ = nullptr;
+  T* data_ = reinterpret_cast<T*>(inline_);
   // 32-bit counts keep a Shape at 64 bytes: one cache line.
   uint32_t size_ = 0;
   uint32_t capacity_ = N;
