@@ -109,7 +109,6 @@ Tensor Tensor::to(Device device) const {
   if (device == this->device()) return *this;
   Tensor out = empty(shape(), dtype(), device);
   kernels::copy(kview(out), kview(*this));
-  if (requires_grad()) out.requires_grad_(false);  // device moves of graphs come with the CUDA backend
   return out;
 }
 
