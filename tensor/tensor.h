@@ -108,7 +108,7 @@ class Tensor {
   // ---- conversions ---------------------------------------------------------
   Tensor astype(DType dtype) const;  // always a copy (NumPy semantics)
   Tensor to(DType dtype) const;      // no copy when the dtype already matches
-  Tensor to(Device device) const;    // no copy when already there
+  Tensor to(Device device) const;    // no copy when already there (not yet recorded by autograd)
   Tensor contiguous() const;         // self when already contiguous
   Tensor clone() const;              // a differentiable copy
 
