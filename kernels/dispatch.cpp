@@ -1,5 +1,8 @@
 // Picks the backend for each kernel call from the device of its first view.
-// Without a CUDA build, a CUDA view is an error naming the device.
+// Without CUDA kernels, a CUDA view is an error naming the device.
+// NABLA_HAS_CUDA is defined by kernels/cuda/CMakeLists.txt once the CUDA
+// kernels (kernels/cuda/cuda_kernels.h, the same function set as
+// cpu/cpu_kernels.h) exist; today that backend has runtime queries only.
 #include "../tensor/error.h"
 #include "cpu/cpu_kernels.h"
 #include "kernels.h"
