@@ -83,13 +83,24 @@ bool enter_dispose();  // false when too deep: queue instead
 void leave_dispose();  // drains the queue when back at the top
 void defer(std::unique_ptr<Trash> t);
 
+// Destroys what `obj` holds, in place (no copy of the closure or edges).
+template <class F>
+void destroy_contents(std::optional<F>& fn) {
+  fn.reset();
+}
+template <class E, size_t N>
+void destroy_contents(SmallVector<E, N>& v) {
+  v.clear();
+}
+
 template <class T>
 void dispose(T& obj) {
   if (!enter_dispose()) {
     defer(std::make_unique<TrashOf<T>>(std::move(obj)));
+    destroy_contents(obj);
     return;
   }
-  { T local(std::move(obj)); }
+  destroy_contents(obj);
   leave_dispose();
 }
 }  // namespace detail
@@ -100,10 +111,7 @@ struct FunctionNode final : Node {
   explicit FunctionNode(F&& f) : fn(std::move(f)) {}
   Grads apply(const Tensor& dy) override { return (*fn)(dy); }
   void release() override {
-    if (fn) {
-      detail::dispose(fn);  // destroys what the closure captured, without deep recursion
-      fn.reset();
-    }
+    if (fn) detail::dispose(fn);  // destroys what the closure captured, without deep recursion
     saved.clear();
   }
   ~FunctionNode() override {

@@ -140,15 +140,21 @@ struct StridedLoop {
 template <int N, class Body>
 void for_each_run(const View* const (&views)[N], Body body) {
   const int64_t n = views[0]->numel();
-  if (n < kGrainSize && all_contiguous(views)) {
-    char* ptrs[N];
-    int64_t strides[N];
-    for (int k = 0; k < N; ++k) {
-      ptrs[k] = static_cast<char*>(views[k]->data);
-      strides[k] = static_cast<int64_t>(dtype_size(views[k]->dtype));
+  if (n < kGrainSize) {
+    // One flat run when every view is contiguous, or when the views are 1-D
+    // (any strides, e.g. a broadcast scalar's 0): no dim bookkeeping at all.
+    const bool flat = views[0]->ndim <= 1;
+    if (flat || all_contiguous(views)) {
+      char* ptrs[N];
+      int64_t strides[N];
+      for (int k = 0; k < N; ++k) {
+        ptrs[k] = static_cast<char*>(views[k]->data);
+        const int64_t step = flat && views[k]->ndim == 1 ? views[k]->strides[0] : 1;
+        strides[k] = step * static_cast<int64_t>(dtype_size(views[k]->dtype));
+      }
+      body(ptrs, strides, n);
+      return;
     }
-    body(ptrs, strides, n);
-    return;
   }
   StridedLoop<N>(views).for_each_run(body);
 }
