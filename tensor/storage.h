@@ -26,7 +26,7 @@ struct Storage {
   static constexpr size_t kInlineBytes = 64;
   alignas(16) unsigned char inline_data[kInlineBytes];
 
-  Storage() = default;
+  Storage() {}  // NOLINT: user-provided, so the inline buffer is not zero-filled on every allocation
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
   ~Storage();

@@ -33,6 +33,11 @@ struct Node;
 using TensorHook = std::function<Tensor(const Tensor&)>;
 
 struct TensorImpl {
+  // User-provided (not "= default"), so make_shared's value-initialisation
+  // runs the member initialisers below instead of zero-filling the object
+  // first: one of these is made per op.
+  TensorImpl() {}  // NOLINT(modernize-use-equals-default)
+
   std::shared_ptr<Storage> storage;
   Shape shape;
   Shape strides;       // in elements
