@@ -28,15 +28,19 @@ inline std::string shape_str(const Shape& shape) {
 
 inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << shape_str(s); }
 
-// Row-major (C order) strides for a shape.
-inline Shape contiguous_strides(const Shape& shape) {
-  Shape strides;
+// Row-major (C order) strides for a shape, written into `strides` (the form
+// tensor creation uses, so no temporary Shape is made per op) or returned.
+inline void contiguous_strides(const Shape& shape, Shape& strides) {
   strides.resize(shape.size());
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;
     s *= shape[i] > 1 ? shape[i] : 1;
   }
+}
+inline Shape contiguous_strides(const Shape& shape) {
+  Shape strides;
+  contiguous_strides(shape, strides);
   return strides;
 }
 

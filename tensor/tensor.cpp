@@ -15,19 +15,11 @@ namespace nabla {
 using detail::kview;
 
 Tensor empty(const Shape& shape, DType dtype, Device device) {
+  for (int64_t d : shape) NABLA_CHECK(d >= 0, "empty", "negative dimension in shape ", shape_str(shape));
   auto impl = detail::make_pooled<TensorImpl>();
   impl->shape = shape;
-  // Row-major strides, computed in place (this runs for every op's output).
-  const size_t n = shape.size();
-  impl->strides.resize(n);
-  int64_t numel = 1;
-  for (size_t i = n; i-- > 0;) {
-    NABLA_CHECK(shape[i] >= 0, "empty", "negative dimension in shape ", shape_str(shape));
-    impl->strides[i] = numel;
-    numel *= shape[i] > 1 ? shape[i] : 1;
-  }
-  if (n && nabla::numel(shape) == 0) numel = 0;
-  impl->storage = Storage::allocate(static_cast<size_t>(numel) * dtype_size(dtype), device);
+  contiguous_strides(shape, impl->strides);  // in place: this runs for every op's output
+  impl->storage = Storage::allocate(static_cast<size_t>(nabla::numel(shape)) * dtype_size(dtype), device);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }

@@ -31,6 +31,19 @@ bool is_float_op(UnaryOp op) {
       return true;
   }
 }
+
+// The dtype op computes in, given the inputs' common dtype, and the dtype of
+// its result (bool for comparisons and logic).
+struct OpTypes {
+  DType compute, result;
+};
+OpTypes op_types(BinaryOp op, DType common) {
+  if (kernels::is_logical(op)) return {kBool, kBool};
+  if (op == BinaryOp::Div && !is_floating(common)) common = kFloat32;   // true division, as NumPy
+  if (common == kBool && !kernels::is_comparison(op)) common = kInt64;  // bool arithmetic is integer
+  return {common, kernels::is_comparison(op) ? kBool : common};
+}
+
 }  // namespace
 
 Tensor unary_forward(UnaryOp op, const Tensor& x) {
@@ -52,10 +65,7 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   check_defined(name, a);
   check_defined(name, b);
   check_same_device(name, a, b);
-  DType common = kernels::is_logical(op) ? kBool : promote_types(a.dtype(), b.dtype());
-  if (op == BinaryOp::Div && !is_floating(common)) common = kFloat32;  // true division, as NumPy
-  if (common == kBool && !kernels::is_logical(op) && !kernels::is_comparison(op)) common = kInt64;
-  DType out_dtype = (kernels::is_comparison(op) || kernels::is_logical(op)) ? kBool : common;
+  const auto [common, out_dtype] = op_types(op, promote_types(a.dtype(), b.dtype()));
   if (a.shape() == b.shape() && a.dtype() == common && b.dtype() == common) {
     // Fast path (most ops in a training step): no broadcasting, no casts.
     Tensor out = empty(a.shape(), out_dtype, a.device());
@@ -73,11 +83,9 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
 Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first) {
   const char* name = kernels::binary_op_name(op);
   check_defined(name, a);
-  DType common = kernels::is_logical(op) ? kBool : promote_with_scalar(a.dtype(), s);
-  if (op == BinaryOp::Div && !is_floating(common)) common = kFloat32;
-  if (common == kBool && !kernels::is_logical(op) && !kernels::is_comparison(op)) common = kInt64;
+  NABLA_CHECK(a.device().is_cpu(), name, "scalar operands on ", a.device().str(), " are not supported yet");
+  const auto [common, out_dtype] = op_types(op, promote_with_scalar(a.dtype(), s));
   Tensor ac = a.to(common);
-  DType out_dtype = (kernels::is_comparison(op) || kernels::is_logical(op)) ? kBool : common;
   Tensor out = empty(a.shape(), out_dtype, a.device());
   // The scalar lives on this stack frame, seen by the kernel with stride 0
   // everywhere. (A CUDA backend takes scalars by value instead.)
@@ -85,7 +93,6 @@ Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first)
   NABLA_DISPATCH_ALL(common, T, *reinterpret_cast<T*>(buf) = static_cast<T>(s));
   static const int64_t zeros[kernels::kMaxDims] = {};
   kernels::View sv{buf, common, a.device(), static_cast<int>(a.ndim()), a.shape().data(), zeros};
-  NABLA_CHECK(a.device().is_cpu(), name, "scalar operands on ", a.device().str(), " are not supported yet");
   if (scalar_first)
     kernels::binary(op, kview(out), sv, kview(ac));
   else
