@@ -23,8 +23,10 @@ std::string format(const Args&... args) {
 }
 // The throwing half of NABLA_CHECK, kept out of line (and marked cold) so
 // that hot functions carry one compare and one call, not the formatting code.
-template <class... Args>
-[[noreturn]] __attribute__((noinline, cold)) void fail(const char* op, const Args&... args) {
+// `op` is a string literal or, for module methods, a std::string such as
+// "Linear.forward".
+template <class Op, class... Args>
+[[noreturn]] __attribute__((noinline, cold)) void fail(const Op& op, const Args&... args) {
   throw Error(format(op, ": ", args...));
 }
 }  // namespace detail
