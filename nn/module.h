@@ -132,7 +132,8 @@ class Module {
                           std::vector<const TensorImpl*>& seen, bool recurse) const;
   void collect_buffers(const std::string& prefix, std::vector<std::pair<std::string, Tensor>>& out, bool recurse,
                        bool persistent_only) const;
-  void collect_modules(const std::string& prefix, std::vector<std::pair<std::string, std::shared_ptr<Module>>>& out) const;
+  void collect_modules(const std::string& prefix,
+                       std::vector<std::pair<std::string, std::shared_ptr<Module>>>& out) const;
   void repr_into(std::string& out, int indent) const;
 
   struct Buffer {

@@ -47,7 +47,8 @@ class StateDict {
   StateDict with_prefix_removed(const std::string& prefix) const {
     StateDict out;
     for (const Item& item : items_)
-      if (item.first.compare(0, prefix.size(), prefix) == 0) out.items_.emplace_back(item.first.substr(prefix.size()), item.second);
+      if (item.first.compare(0, prefix.size(), prefix) == 0)
+        out.items_.emplace_back(item.first.substr(prefix.size()), item.second);
     return out;
   }
   // Adds every entry of `other` with `prefix` put before its name.
