@@ -83,6 +83,8 @@ const std::vector<std::string>& differentiable_ops() {
       "split",
       "chunk",
       "pad",
+      // nn/functional: linear (linear.h)
+      "linear",
   };
   return ops;
 }
