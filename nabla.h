@@ -41,3 +41,4 @@
 #include "tensor/safetensors.h"
 #include "tensor/state_dict.h"
 #include "tensor/tensor.h"
+#include "tensor/threads.h"
