@@ -20,6 +20,8 @@
 #include "autograd/ops/unary.h"
 #include "autograd/ops/view.h"
 #include "autograd/record.h"
+#include "nn/functional/norm.h"
+#include "nn/layernorm.h"
 #include "tensor/allocator.h"
 #include "tensor/creation.h"
 #include "tensor/cuda.h"

@@ -83,6 +83,8 @@ const std::vector<std::string>& differentiable_ops() {
       "split",
       "chunk",
       "pad",
+      // normalization (nn/functional/norm.h)
+      "layer_norm",
   };
   return ops;
 }
