@@ -84,7 +84,9 @@ const std::vector<std::string>& differentiable_ops() {
       "chunk",
       "pad",
       // normalization (nn/functional/norm.h)
+      "batch_norm",
       "layer_norm",
+      "group_norm",
   };
   return ops;
 }
