@@ -24,4 +24,10 @@ void index_select(const View& out, const View& in, const View& index, int axis);
 void index_add(const View& out, const View& index, const View& src, int axis);
 void sort_rows(const View& values, const View& indices, bool descending);
 
+// ---- loss (nn/functional/loss.cpp) ----
+void cross_entropy_forward(const View& loss, const View& lse, const View& logits, const View& target,
+                           const View& weight, int64_t ignore_index, double label_smoothing);
+void cross_entropy_backward(const View& dlogits, const View& dloss, const View& logits, const View& lse,
+                            const View& target, const View& weight, int64_t ignore_index, double label_smoothing);
+
 }  // namespace nabla::kernels::cpu
