@@ -85,6 +85,17 @@ const std::vector<std::string>& differentiable_ops() {
       "pad",
       // nn/functional: linear (linear.h)
       "linear",
+      // losses (nn/functional/loss.h)
+      "mse_loss",
+      "l1_loss",
+      "smooth_l1_loss",
+      "huber_loss",
+      "cross_entropy",
+      "nll_loss",
+      "binary_cross_entropy",
+      "binary_cross_entropy_with_logits",
+      "kl_div",
+      "margin_ranking_loss",
       // normalization (nn/functional/norm.h)
       "batch_norm",
       "layer_norm",

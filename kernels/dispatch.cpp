@@ -84,4 +84,15 @@ void ema_update(const View& average, const View& value, double decay) {
   NABLA_BACKEND_CALL(average, ema_update, average, value, decay);
 }
 
+// ---- loss (nn/functional/loss.cpp) ----
+void cross_entropy_forward(const View& loss, const View& lse, const View& logits, const View& target,
+                           const View& weight, int64_t ignore_index, double label_smoothing) {
+  NABLA_BACKEND_CALL(logits, cross_entropy_forward, loss, lse, logits, target, weight, ignore_index, label_smoothing);
+}
+void cross_entropy_backward(const View& dlogits, const View& dloss, const View& logits, const View& lse,
+                            const View& target, const View& weight, int64_t ignore_index, double label_smoothing) {
+  NABLA_BACKEND_CALL(logits, cross_entropy_backward, dlogits, dloss, logits, lse, target, weight, ignore_index,
+                     label_smoothing);
+}
+
 }  // namespace nabla::kernels

@@ -102,4 +102,20 @@ void adagrad_step(const View& param, const View& grad, const View& sum, const Ad
 // average = decay * average + (1 - decay) * value (weight averaging, optim/ema.h).
 void ema_update(const View& average, const View& value, double decay);
 
+// ---- loss (nn/functional/loss.cpp) ----
+// Fused softmax cross-entropy of each row of contiguous logits [N, C]
+// (float32/float64) against contiguous int64 class indices target [N]:
+//   lse[i]  = log Σ_c exp(x[i, c])                   (max-shifted, stable)
+//   loss[i] = (1-ε) w[t_i] (lse[i] - x[i, t_i]) + ε/C Σ_c w[c] (lse[i] - x[i, c])
+// and loss[i] = 0 where t_i == ignore_index. ε = label_smoothing. weight is
+// contiguous [C] of the logits' dtype, or has data == nullptr for all ones.
+// loss and lse: contiguous [N] of the logits' dtype. Targets other than
+// ignore_index lie in [0, C) (checked by the caller).
+void cross_entropy_forward(const View& loss, const View& lse, const View& logits, const View& target,
+                           const View& weight, int64_t ignore_index, double label_smoothing);
+// dlogits[i, c] = dloss[i] (a_i softmax[i, c] - (1-ε) w[t_i] [c = t_i] - ε/C w[c]),
+// a_i = (1-ε) w[t_i] + ε/C Σ_c w[c]; 0 on ignored rows. softmax comes from
+// logits and the forward's lse. dloss: [N], any stride (0 for a reduced loss).
+void cross_entropy_backward(const View& dlogits, const View& dloss, const View& logits, const View& lse,
+                            const View& target, const View& weight, int64_t ignore_index, double label_smoothing);
 }  // namespace nabla::kernels

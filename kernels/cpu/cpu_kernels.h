@@ -35,5 +35,10 @@ void rmsprop_step(const View& param, const View& grad, const View& square_avg, c
                   const View& momentum_buffer, const RmspropHyper& h);
 void adagrad_step(const View& param, const View& grad, const View& sum, const AdagradHyper& h);
 void ema_update(const View& average, const View& value, double decay);
+// ---- loss (nn/functional/loss.cpp) ----
+void cross_entropy_forward(const View& loss, const View& lse, const View& logits, const View& target,
+                           const View& weight, int64_t ignore_index, double label_smoothing);
+void cross_entropy_backward(const View& dlogits, const View& dloss, const View& logits, const View& lse,
+                            const View& target, const View& weight, int64_t ignore_index, double label_smoothing);
 
 }  // namespace nabla::kernels::cpu
