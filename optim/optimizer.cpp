@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "../autograd/grad_mode.h"
 #include "../autograd/node.h"
@@ -45,7 +44,7 @@ void Optimizer::check_group(const ParamGroup& group, const std::vector<const Ten
     const Tensor& p = group.params[i];
     NABLA_CHECK(p.defined(), name_, "parameter ", i, " of group ", g, " is undefined");
     NABLA_CHECK(p.is_leaf(), name_, "can't optimize a non-leaf tensor (parameter ", i, " of group ", g,
-                " was made by '", p.grad_fn() ? p.grad_fn()->name : "?", "'; use detach() to get a leaf)");
+                " was made by '", p.grad_fn()->name, "'; use detach() to get a leaf)");
     NABLA_CHECK(is_floating(p.dtype()), name_, "parameter ", i, " of group ", g, " is ", dtype_name(p.dtype()),
                 "; only float32/float64 tensors can be optimized");
     NABLA_CHECK(p.is_contiguous(), name_, "parameter ", i, " of group ", g, " (shape ", shape_str(p.shape()),
@@ -138,7 +137,8 @@ bool split_key(const std::string& key, const std::string& head, int64_t& number,
   size_t start = head.size() + 1, dot = key.find('.', start);
   if (dot == std::string::npos || dot == start || dot + 1 == key.size()) return false;
   const std::string digits = key.substr(start, dot - start);
-  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
   number = std::stoll(digits);
   rest = key.substr(dot + 1);
   return true;
