@@ -4,11 +4,10 @@
 
 namespace nabla::optim {
 namespace {
-Options with_defaults(const Options& given) {
-  Options o = {{"lr", 1e-2},   {"lr_decay", 0.0}, {"weight_decay", 0.0}, {"initial_accumulator_value", 0.0},
-               {"eps", 1e-10}, {"maximize", 0.0}};
-  for (const auto& [name, value] : given) o[name] = value;
-  return o;
+// Every option and its default (PyTorch's).
+Options option_table() {
+  return {{"lr", 1e-2},   {"lr_decay", 0.0}, {"weight_decay", 0.0}, {"initial_accumulator_value", 0.0},
+          {"eps", 1e-10}, {"maximize", 0.0}};
 }
 }  // namespace
 
@@ -16,7 +15,7 @@ Adagrad::Adagrad(std::vector<Tensor> params, const Options& options)
     : Adagrad(std::vector<ParamGroup>{{std::move(params)}}, options) {}
 
 Adagrad::Adagrad(std::vector<ParamGroup> groups, const Options& defaults)
-    : Optimizer("Adagrad", with_defaults(defaults), {"sum"}) {
+    : Optimizer("Adagrad", option_table(), defaults, {"sum"}) {
   add_param_groups(std::move(groups));
 }
 

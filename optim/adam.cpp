@@ -4,11 +4,10 @@
 
 namespace nabla::optim {
 namespace {
-Options with_defaults(const Options& given, double weight_decay) {
-  Options o = {{"lr", 1e-3},     {"beta1", 0.9},   {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", weight_decay},
-               {"amsgrad", 0.0}, {"maximize", 0.0}};
-  for (const auto& [name, value] : given) o[name] = value;
-  return o;
+// Every option and its default (PyTorch's).
+Options option_table(double weight_decay) {
+  return {{"lr", 1e-3},     {"beta1", 0.9},   {"beta2", 0.999}, {"eps", 1e-8}, {"weight_decay", weight_decay},
+          {"amsgrad", 0.0}, {"maximize", 0.0}};
 }
 }  // namespace
 
@@ -18,7 +17,7 @@ Adam::Adam(std::vector<ParamGroup> groups, const Options& defaults)
     : Adam("Adam", false, std::move(groups), defaults) {}
 
 Adam::Adam(const char* name, bool decoupled_weight_decay, std::vector<ParamGroup> groups, const Options& defaults)
-    : Optimizer(name, with_defaults(defaults, decoupled_weight_decay ? 1e-2 : 0.0),
+    : Optimizer(name, option_table(decoupled_weight_decay ? 1e-2 : 0.0), defaults,
                 {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}),
       decoupled_weight_decay_(decoupled_weight_decay) {
   add_param_groups(std::move(groups));

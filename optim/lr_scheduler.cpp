@@ -241,7 +241,8 @@ LinearWarmup::LinearWarmup(Optimizer& optimizer, int64_t warmup_steps, double st
       start_factor_(start_factor),
       after_(std::move(after)) {
   NABLA_CHECK(warmup_steps > 0, name_, "warmup_steps must be positive, got ", warmup_steps);
-  NABLA_CHECK(start_factor >= 0 && start_factor <= 1, name_, "start_factor must be in [0, 1], got ", start_factor);
+  // (0 would divide by zero in the chainable form, as in PyTorch's LinearLR.)
+  NABLA_CHECK(start_factor > 0 && start_factor <= 1, name_, "start_factor must be in (0, 1], got ", start_factor);
   if (after_) {
     NABLA_CHECK(&after_->optimizer() == &optimizer, name_, "the scheduler that takes over (", after_->name(),
                 ") must belong to the same optimizer");

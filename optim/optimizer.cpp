@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "../autograd/grad_mode.h"
 #include "../autograd/node.h"
@@ -16,21 +15,27 @@ double ParamGroup::get(const std::string& name) const {
   return it->second;
 }
 
-Optimizer::Optimizer(std::string name, Options defaults, std::vector<std::string> buffers)
-    : name_(std::move(name)), defaults_(std::move(defaults)), buffer_names_(std::move(buffers)) {}
+Optimizer::Optimizer(std::string name, Options defaults, const Options& overrides, std::vector<std::string> buffers)
+    : name_(std::move(name)), defaults_(std::move(defaults)), buffer_names_(std::move(buffers)) {
+  check_known(overrides, "the defaults");
+  for (const auto& [option, value] : overrides) defaults_[option] = value;
+}
+
+void Optimizer::check_known(const Options& options, const std::string& where) const {
+  for (const auto& [option, value] : options) {
+    if (defaults_.count(option)) continue;
+    std::string known;
+    for (const auto& [name, v] : defaults_) known += (known.empty() ? "" : ", ") + name;
+    NABLA_CHECK(false, name_, "unknown option '", option, "' in ", where, " (", name_, " knows: ", known, ")");
+  }
+}
 
 void Optimizer::add_param_groups(std::vector<ParamGroup> groups) {
-  NABLA_CHECK(!groups.empty(), name_, "got an empty parameter list");
+  size_t count = 0;
+  for (const ParamGroup& g : groups) count += g.params.size();
+  NABLA_CHECK(count > 0, name_, "got an empty parameter list");
   for (ParamGroup& g : groups) add_param_group(std::move(g));
 }
-
-namespace {
-std::string known_options(const Options& defaults) {
-  std::string s;
-  for (const auto& [name, value] : defaults) s += (s.empty() ? "" : ", ") + name;
-  return s;
-}
-}  // namespace
 
 void Optimizer::check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const {
   const size_t g = groups_.size();
@@ -39,7 +44,7 @@ void Optimizer::check_group(const ParamGroup& group, const std::vector<const Ten
     const Tensor& p = group.params[i];
     NABLA_CHECK(p.defined(), name_, "parameter ", i, " of group ", g, " is undefined");
     NABLA_CHECK(p.is_leaf(), name_, "can't optimize a non-leaf tensor (parameter ", i, " of group ", g,
-                " was made by '", p.grad_fn() ? p.grad_fn()->name : "?", "'; use detach() to get a leaf)");
+                " was made by '", p.grad_fn()->name, "'; use detach() to get a leaf)");
     NABLA_CHECK(is_floating(p.dtype()), name_, "parameter ", i, " of group ", g, " is ", dtype_name(p.dtype()),
                 "; only float32/float64 tensors can be optimized");
     NABLA_CHECK(p.is_contiguous(), name_, "parameter ", i, " of group ", g, " (shape ", shape_str(p.shape()),
@@ -51,9 +56,7 @@ void Optimizer::check_group(const ParamGroup& group, const std::vector<const Ten
 }
 
 void Optimizer::add_param_group(ParamGroup group) {
-  for (const auto& [option, value] : group.options)
-    NABLA_CHECK(defaults_.count(option), name_, "unknown option '", option, "' in parameter group ", groups_.size(),
-                " (", name_, " knows: ", known_options(defaults_), ")");
+  check_known(group.options, "parameter group " + std::to_string(groups_.size()));
   for (const auto& [option, value] : defaults_) group.options.emplace(option, value);  // keeps the group's own
   for (const auto& [option, value] : group.options)
     NABLA_CHECK(!std::isnan(value), name_, "option '", option, "' is required (it has no default) in parameter group ",
@@ -134,7 +137,8 @@ bool split_key(const std::string& key, const std::string& head, int64_t& number,
   size_t start = head.size() + 1, dot = key.find('.', start);
   if (dot == std::string::npos || dot == start || dot + 1 == key.size()) return false;
   const std::string digits = key.substr(start, dot - start);
-  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  if (digits.size() > 18 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return false;
   number = std::stoll(digits);
   rest = key.substr(dot + 1);
   return true;

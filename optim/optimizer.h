@@ -97,10 +97,11 @@ class Optimizer {
   void load_state_dict(const StateDict& state);
 
  protected:
-  // `defaults` lists every option the optimizer knows; NaN marks a required
-  // option without default (SGD's lr). `buffers` names every state buffer it
-  // may keep (used to validate load_state_dict).
-  Optimizer(std::string name, Options defaults, std::vector<std::string> buffers);
+  // `defaults` lists every option the optimizer knows with its default;
+  // NaN marks a required option (SGD's lr). `overrides` are the user's
+  // defaults (unknown names are an Error). `buffers` names every state
+  // buffer it may keep (load_state_dict accepts no other).
+  Optimizer(std::string name, Options defaults, const Options& overrides, std::vector<std::string> buffers);
   // Derived constructors call this last (virtual calls work from there).
   void add_param_groups(std::vector<ParamGroup> groups);
   // Throws an Error for bad hyper-parameters (negative lr, beta >= 1, ...).
@@ -113,6 +114,7 @@ class Optimizer {
 
  private:
   void check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const;
+  void check_known(const Options& options, const std::string& where) const;  // every name is a default's
 
   std::string name_;
   Options defaults_;

@@ -4,11 +4,10 @@
 
 namespace nabla::optim {
 namespace {
-Options with_defaults(const Options& given) {
-  Options o = {{"lr", 1e-2},      {"alpha", 0.99},   {"eps", 1e-8},    {"weight_decay", 0.0},
-               {"momentum", 0.0}, {"centered", 0.0}, {"maximize", 0.0}};
-  for (const auto& [name, value] : given) o[name] = value;
-  return o;
+// Every option and its default (PyTorch's).
+Options option_table() {
+  return {{"lr", 1e-2},      {"alpha", 0.99},   {"eps", 1e-8},    {"weight_decay", 0.0},
+          {"momentum", 0.0}, {"centered", 0.0}, {"maximize", 0.0}};
 }
 }  // namespace
 
@@ -16,7 +15,7 @@ RMSprop::RMSprop(std::vector<Tensor> params, const Options& options)
     : RMSprop(std::vector<ParamGroup>{{std::move(params)}}, options) {}
 
 RMSprop::RMSprop(std::vector<ParamGroup> groups, const Options& defaults)
-    : Optimizer("RMSprop", with_defaults(defaults), {"square_avg", "grad_avg", "momentum_buffer"}) {
+    : Optimizer("RMSprop", option_table(), defaults, {"square_avg", "grad_avg", "momentum_buffer"}) {
   add_param_groups(std::move(groups));
 }
 

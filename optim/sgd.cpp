@@ -6,15 +6,14 @@
 
 namespace nabla::optim {
 namespace {
-Options with_defaults(const Options& given) {
-  Options o = {{"lr", std::numeric_limits<double>::quiet_NaN()},  // required
-               {"momentum", 0.0},
-               {"dampening", 0.0},
-               {"weight_decay", 0.0},
-               {"nesterov", 0.0},
-               {"maximize", 0.0}};
-  for (const auto& [name, value] : given) o[name] = value;
-  return o;
+// Every option and its default (PyTorch's).
+Options option_table() {
+  return {{"lr", std::numeric_limits<double>::quiet_NaN()},  // required: SGD has no default lr
+          {"momentum", 0.0},
+          {"dampening", 0.0},
+          {"weight_decay", 0.0},
+          {"nesterov", 0.0},
+          {"maximize", 0.0}};
 }
 }  // namespace
 
@@ -22,7 +21,7 @@ SGD::SGD(std::vector<Tensor> params, const Options& options)
     : SGD(std::vector<ParamGroup>{{std::move(params)}}, options) {}
 
 SGD::SGD(std::vector<ParamGroup> groups, const Options& defaults)
-    : Optimizer("SGD", with_defaults(defaults), {"momentum_buffer"}) {
+    : Optimizer("SGD", option_table(), defaults, {"momentum_buffer"}) {
   add_param_groups(std::move(groups));
 }
 
