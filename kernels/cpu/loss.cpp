@@ -2,9 +2,11 @@
 // against class indices. One pass over a row finds its max, a second sums
 // exp(x - max) and gathers what the loss needs, so the [N, C] log-softmax
 // is never written to memory. Rows are independent: threads split them.
+// exp() is the cost of both passes: Eigen's is vectorised (std::exp takes
+// one element at a time).
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "cpu_kernels.h"
 #include "parallel.h"
@@ -31,6 +33,11 @@ struct ClassWeights {
 };
 
 template <class T>
+using Row = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
+template <class T>
+using MutableRow = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+
+template <class T>
 void cross_entropy_forward_typed(const View& loss, const View& lse, const View& logits, const View& target,
                                  const View& weight, int64_t ignore_index, double smoothing) {
   const int64_t rows = logits.shape[0], classes = logits.shape[1];
@@ -44,14 +51,13 @@ void cross_entropy_forward_typed(const View& loss, const View& lse, const View& 
       [&](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
           const T* row = x + i * classes;
+          const Row<T> xr(row, classes);
           // Subtracting the row max keeps exp() from overflowing.
-          T m = -std::numeric_limits<T>::infinity();
-          for (int64_t c = 0; c < classes; ++c) m = std::max(m, row[c]);
+          T m = xr.maxCoeff();
           if (!std::isfinite(m)) m = 0;  // all -inf (or a NaN row): keep inf/NaN out of x - m
-          double s = 0, weighted_x = 0;
-          for (int64_t c = 0; c < classes; ++c) s += static_cast<double>(std::exp(row[c] - m));
-          if (smoothing != 0)
-            for (int64_t c = 0; c < classes; ++c) weighted_x += w[c] * static_cast<double>(row[c]);
+          const double s = static_cast<double>((xr - m).exp().sum());
+          double weighted_x = 0;  // Σ_c w_c x_c, for the smoothing term
+          if (smoothing != 0) weighted_x = static_cast<double>(w.w ? (xr * Row<T>(w.w, classes)).sum() : xr.sum());
           const double row_lse = static_cast<double>(m) + std::log(s);
           out_lse[i] = static_cast<T>(row_lse);
           if (t[i] == ignore_index) {
@@ -94,13 +100,13 @@ void cross_entropy_backward_typed(const View& dlogits, const View& dloss, const 
           // d loss_i / d x_c = a·softmax_c - ((1-ε) w_t [c = t] + ε/C w_c),
           // a = (1-ε) w_t + ε/C Σ w: the weight the target row puts in total.
           const T a = static_cast<T>((1 - smoothing) * w[t[i]] + smoothing / static_cast<double>(classes) * w.total);
-          const T shift = row_lse[i];
-          if (w.w && smoothing != 0) {
-            for (int64_t c = 0; c < classes; ++c)
-              drow[c] = gi * (a * std::exp(row[c] - shift) - eps_per_class * w.w[c]);
-          } else {
-            for (int64_t c = 0; c < classes; ++c) drow[c] = gi * (a * std::exp(row[c] - shift) - eps_per_class);
-          }
+          // softmax = exp(x - lse)
+          const Row<T> xr(row, classes);
+          MutableRow<T> dr(drow, classes);
+          if (w.w && smoothing != 0)
+            dr = gi * (a * (xr - row_lse[i]).exp() - eps_per_class * Row<T>(w.w, classes));
+          else
+            dr = gi * (a * (xr - row_lse[i]).exp() - eps_per_class);
           drow[t[i]] -= gi * wt;
         }
       },

@@ -1,5 +1,6 @@
 #include "loss.h"
 
+#include <string>
 #include <vector>
 
 #include "../../autograd/grad_mode.h"
@@ -100,10 +101,10 @@ ClassRows class_rows(const char* op, const Tensor& input, const Tensor& target, 
   r.classes = input.shape()[class_dim];
   Shape expected = input.shape();
   expected.erase(expected.begin() + class_dim);
+  const bool probabilities_allowed = std::string(op) == "cross_entropy";
   NABLA_CHECK(target.shape() == expected, op, "target of shape ", shape_str(target.shape()),
               " does not match input of shape ", shape_str(input.shape()), ": expected class indices of shape ",
-              shape_str(expected), " (or, for cross_entropy, class probabilities of shape ", shape_str(input.shape()),
-              ")");
+              shape_str(expected), probabilities_allowed ? " or float class probabilities of the input's shape" : "");
   NABLA_CHECK(target.dtype() == kInt64, op, "class-index targets must be int64, got ", dtype_name(target.dtype()),
               " of shape ", shape_str(target.shape()));
   if (weight.defined()) {
