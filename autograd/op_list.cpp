@@ -83,6 +83,19 @@ const std::vector<std::string>& differentiable_ops() {
       "split",
       "chunk",
       "pad",
+      // convolution (nn/functional/conv.h)
+      "conv1d",
+      "conv2d",
+      "conv_transpose2d",
+      "conv2d_weight",
+      // pooling (nn/functional/pool.h); avg_pool2d_backward is avg_pool2d's
+      // (and adaptive_avg_pool2d's) recorded backward, checked through them
+      "max_pool1d",
+      "max_pool2d",
+      "avg_pool1d",
+      "avg_pool2d",
+      "avg_pool2d_backward",
+      "adaptive_avg_pool2d",
   };
   return ops;
 }

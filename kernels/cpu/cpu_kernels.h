@@ -3,8 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../primitives.h"
-#include "../view.h"
+#include "../kernels.h"
 
 namespace nabla::kernels::cpu {
 
@@ -23,5 +22,15 @@ void scatter_add(const View& out, const View& index, const View& src, int axis);
 void index_select(const View& out, const View& in, const View& index, int axis);
 void index_add(const View& out, const View& index, const View& src, int axis);
 void sort_rows(const View& values, const View& indices, bool descending);
+
+// ---- conv (nn/functional/conv.cpp) ----
+void conv2d(const Conv2dGeometry& g, const View& y, const View& x, const View& w, const View& b);
+void conv_transpose2d(const Conv2dGeometry& g, const View& x, const View& y, const View& w, const View& b);
+void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const View& y);
+
+// ---- pool (nn/functional/pool.cpp) ----
+void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x);
+void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x);
+void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy);
 
 }  // namespace nabla::kernels::cpu
