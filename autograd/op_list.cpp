@@ -88,10 +88,12 @@ const std::vector<std::string>& differentiable_ops() {
       "conv2d",
       "conv_transpose2d",
       "conv2d_weight",
-      // pooling (nn/functional/pool.h); avg_pool2d_backward is avg_pool2d's
-      // (and adaptive_avg_pool2d's) recorded backward, checked through them
+      // pooling (nn/functional/pool.h); max_pool2d_backward and
+      // avg_pool2d_backward are the recorded backwards of the max and
+      // average pools, checked through their second derivatives
       "max_pool1d",
       "max_pool2d",
+      "max_pool2d_backward",
       "avg_pool1d",
       "avg_pool2d",
       "avg_pool2d_backward",

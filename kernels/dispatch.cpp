@@ -78,6 +78,9 @@ void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const 
 void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x) {
   NABLA_BACKEND_CALL(y, max_pool2d, g, y, indices, x);
 }
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices) {
+  NABLA_BACKEND_CALL(dx, max_pool2d_backward, g, dx, dy, indices);
+}
 void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x) { NABLA_BACKEND_CALL(y, avg_pool2d, g, y, x); }
 void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy) {
   NABLA_BACKEND_CALL(dx, avg_pool2d_backward, g, dx, dy);

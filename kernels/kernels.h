@@ -88,6 +88,8 @@ struct Pool2dGeometry {
 // y = max of each window (padding never wins; NaN does), indices = int64
 // ih·W + iw of that max in its plane (the first one on ties).
 void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x);
+// max_pool2d's gradient: dx (overwritten) = Σ of dy over the windows whose max each pixel is.
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices);
 // y = sum of each window / its divisor (no dilation): the window size, or
 // with count_include_pad the size clipped to the padded input; adaptive: size.
 void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x);

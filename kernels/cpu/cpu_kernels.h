@@ -30,6 +30,7 @@ void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const 
 
 // ---- pool (nn/functional/pool.cpp) ----
 void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x);
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices);
 void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x);
 void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy);
 

@@ -3,7 +3,6 @@
 // (aten/src/ATen/native/cpu/{MaxPoolKernel,AvgPoolKernel,AdaptiveAvgPoolKernel}.cpp),
 // so divisors and argmax ties match.
 #include <algorithm>
-#include <cmath>
 #include <limits>
 
 #include "cpu_kernels.h"
@@ -43,31 +42,47 @@ void for_each_plane(const Pool2dGeometry& g, int64_t work_per_plane, F f) {
       std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work_per_plane)));
 }
 
+// The taps a in [lo, hi) of a dilated window starting at `start` that land
+// inside [0, in): start + a·d >= 0 and < in. Hoisting this out of the inner
+// loops leaves them without bounds checks.
+inline void tap_range(int64_t start, int64_t k, int64_t d, int64_t in, int64_t& lo, int64_t& hi) {
+  lo = start >= 0 ? 0 : (-start + d - 1) / d;
+  hi = std::min(k, in - start <= 0 ? 0 : (in - start + d - 1) / d);
+}
+
 template <class T>
 void max_pool2d_typed(const Pool2dGeometry& g, T* y, int64_t* indices, const T* x) {
   const int64_t H = g.in_h, W = g.in_w, OH = g.out_h, OW = g.out_w;
+  const int64_t dh = g.dilation_h, dw = g.dilation_w;
   for_each_plane(g, OH * OW * g.kernel_h * g.kernel_w, [&](int64_t p) {
     const T* xp = x + p * H * W;
     T* yp = y + p * OH * OW;
     int64_t* ip = indices + p * OH * OW;
     for (int64_t oh = 0; oh < OH; ++oh) {
       const int64_t h0 = oh * g.stride_h - g.pad_h;
+      int64_t a_lo, a_hi;
+      tap_range(h0, g.kernel_h, dh, H, a_lo, a_hi);
       for (int64_t ow = 0; ow < OW; ++ow) {
         const int64_t w0 = ow * g.stride_w - g.pad_w;
-        T best = -std::numeric_limits<T>::infinity();
-        int64_t arg = -1;
-        for (int64_t a = 0; a < g.kernel_h; ++a) {
-          const int64_t ih = h0 + a * g.dilation_h;
-          if (ih < 0 || ih >= H) continue;
-          for (int64_t b = 0; b < g.kernel_w; ++b) {
-            const int64_t iw = w0 + b * g.dilation_w;
-            if (iw < 0 || iw >= W) continue;
-            const T v = xp[ih * W + iw];
-            // The first valid position starts it (as PyTorch's initial index);
-            // a NaN always wins, so NaN propagates.
-            if (arg < 0 || v > best || std::isnan(v)) {
+        int64_t b_lo, b_hi;
+        tap_range(w0, g.kernel_w, dw, W, b_lo, b_hi);
+        if (a_lo >= a_hi || b_lo >= b_hi) {  // all padding (only with dilation > input): no max, no gradient
+          yp[oh * OW + ow] = -std::numeric_limits<T>::infinity();
+          ip[oh * OW + ow] = -1;
+          continue;
+        }
+        // The first tap inside the input starts the search (PyTorch's initial
+        // index); a later tap wins when larger, and a NaN always wins, so NaN
+        // propagates and ties keep the first.
+        int64_t arg = (h0 + a_lo * dh) * W + w0 + b_lo * dw;
+        T best = xp[arg];
+        for (int64_t a = a_lo; a < a_hi; ++a) {
+          const int64_t row = (h0 + a * dh) * W + w0;
+          for (int64_t b = b_lo; b < b_hi; ++b) {
+            const T v = xp[row + b * dw];
+            if (v > best || v != v) {
               best = v;
-              arg = ih * W + iw;
+              arg = row + b * dw;
             }
           }
         }
@@ -75,6 +90,21 @@ void max_pool2d_typed(const Pool2dGeometry& g, T* y, int64_t* indices, const T* 
         ip[oh * OW + ow] = arg;
       }
     }
+  });
+}
+
+// dx (zeroed) += dy at each window's argmax: windows may overlap (stride <
+// kernel), so one input pixel can collect several dy.
+template <class T>
+void max_pool2d_backward_typed(const Pool2dGeometry& g, T* dx, const T* dy, const int64_t* indices) {
+  const int64_t in_plane = g.in_h * g.in_w, out_plane = g.out_h * g.out_w;
+  for_each_plane(g, in_plane + out_plane, [&](int64_t p) {
+    T* dxp = dx + p * in_plane;
+    const T* dyp = dy + p * out_plane;
+    const int64_t* ip = indices + p * out_plane;
+    std::fill(dxp, dxp + in_plane, T(0));
+    for (int64_t o = 0; o < out_plane; ++o)
+      if (ip[o] >= 0) dxp[ip[o]] += dyp[o];
   });
 }
 
@@ -141,6 +171,12 @@ void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, con
   NABLA_POOL_DISPATCH(y.dtype, "max_pool2d",
                       max_pool2d_typed<T>(g, static_cast<T*>(y.data), static_cast<int64_t*>(indices.data),
                                           static_cast<const T*>(x.data)));
+}
+
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices) {
+  NABLA_POOL_DISPATCH(dx.dtype, "max_pool2d_backward",
+                      max_pool2d_backward_typed<T>(g, static_cast<T*>(dx.data), static_cast<const T*>(dy.data),
+                                                   static_cast<const int64_t*>(indices.data)));
 }
 
 void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x) {

@@ -20,20 +20,32 @@ Tensor contiguous_data(const Tensor& t) { return t.is_contiguous() ? t : t.detac
 
 // ---- kernel-backed ops on 4-D x [N, C, H, W] ----------------------------------------
 
-// (y, indices) of max pooling. The gradient scatters dy onto the argmaxes
-// with scatter_add, whose own gradient (a gather) gives double backward.
+Tensor max_pool2d_backward_op(const Tensor& dy, const Tensor& indices, const Pool2dGeometry& g);
+
+// (y, indices) of max pooling; the gradient goes to the saved argmaxes.
 std::pair<Tensor, Tensor> max_pool2d_op(const Tensor& x, const Pool2dGeometry& g) {
   Tensor xc = contiguous_data(x);
   const Shape out_shape{x.size(0), x.size(1), g.out_h, g.out_w};
   Tensor y = empty(out_shape, x.dtype(), x.device());
   Tensor indices = empty(out_shape, kInt64, x.device());
   kernels::max_pool2d(g, kview(y), kview(indices), kview(xc));
-  y = record("max_pool2d", y, {x}, {indices}, [indices, shape = x.shape()](const Tensor& dy) {
-    const int64_t n = shape[0], c = shape[1];
-    Tensor planes = zeros({n, c, shape[2] * shape[3]}, TensorOptions(dy.dtype(), dy.device()));
-    return Grads{scatter_add(planes, 2, indices.reshape({n, c, -1}), dy.reshape({n, c, -1})).reshape(shape)};
-  });
+  y = record("max_pool2d", y, {x}, {indices},
+             [indices, g](const Tensor& dy) { return Grads{max_pool2d_backward_op(dy, indices, g)}; });
   return {y, indices};
+}
+
+// dx = dy scattered (added) onto the argmaxes in each H·W plane. A kernel
+// rather than scatter_add on flattened planes: that costs three extra passes
+// (zeros, a copy, a bounds check) and a generic strided loop. Linear in dy,
+// so its own gradient reads ddx back at the argmaxes: a gather (double backward).
+Tensor max_pool2d_backward_op(const Tensor& dy, const Tensor& indices, const Pool2dGeometry& g) {
+  Tensor dyc = contiguous_data(dy);
+  Tensor dx = empty({dy.size(0), dy.size(1), g.in_h, g.in_w}, dy.dtype(), dy.device());
+  kernels::max_pool2d_backward(g, kview(dx), kview(dyc), kview(indices));
+  return record("max_pool2d_backward", dx, {dy}, {indices}, [indices](const Tensor& ddx) {
+    const int64_t n = ddx.size(0), c = ddx.size(1);
+    return Grads{gather(ddx.reshape({n, c, -1}), 2, indices.reshape({n, c, -1})).reshape(indices.shape())};
+  });
 }
 
 Tensor avg_pool2d_backward_op(const Tensor& dy, const Pool2dGeometry& g);
@@ -96,21 +108,21 @@ Pool2dGeometry pool_geometry(const char* op, const Shape& shown, const Shape& x,
           stride.w,    padding.h, padding.w, dilation.h, dilation.w, false,    count_include_pad};
 }
 
-std::pair<Tensor, Tensor> max_pool_impl(const char* op, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding,
-                                        Int2 dilation, bool ceil_mode) {
+std::pair<Tensor, Tensor> max_pool_impl(const char* op, const Shape& shown, const Tensor& x, Int2 kernel, Int2 stride,
+                                        Int2 padding, Int2 dilation, bool ceil_mode) {
   if (x.ndim() == 3) {
-    auto [y, indices] = max_pool_impl(op, x.unsqueeze(0), kernel, stride, padding, dilation, ceil_mode);
+    auto [y, indices] = max_pool_impl(op, shown, x.unsqueeze(0), kernel, stride, padding, dilation, ceil_mode);
     return {y.squeeze(0), indices.squeeze(0)};
   }
-  return max_pool2d_op(x, pool_geometry(op, x.shape(), x.shape(), kernel, stride, padding, dilation, ceil_mode, true));
+  return max_pool2d_op(x, pool_geometry(op, shown, x.shape(), kernel, stride, padding, dilation, ceil_mode, true));
 }
 
-Tensor avg_pool_impl(const char* op, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding, bool ceil_mode,
-                     bool count_include_pad) {
+Tensor avg_pool_impl(const char* op, const Shape& shown, const Tensor& x, Int2 kernel, Int2 stride, Int2 padding,
+                     bool ceil_mode, bool count_include_pad) {
   if (x.ndim() == 3)
-    return avg_pool_impl(op, x.unsqueeze(0), kernel, stride, padding, ceil_mode, count_include_pad).squeeze(0);
-  return avg_pool2d_op(
-      x, pool_geometry(op, x.shape(), x.shape(), kernel, stride, padding, 1, ceil_mode, count_include_pad));
+    return avg_pool_impl(op, shown, x.unsqueeze(0), kernel, stride, padding, ceil_mode, count_include_pad).squeeze(0);
+  return avg_pool2d_op(x,
+                       pool_geometry(op, shown, x.shape(), kernel, stride, padding, 1, ceil_mode, count_include_pad));
 }
 
 }  // namespace
@@ -120,7 +132,7 @@ Tensor avg_pool_impl(const char* op, const Tensor& x, Int2 kernel, Int2 stride, 
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Int2 kernel_size, Int2 stride, Int2 padding,
                                                   Int2 dilation, bool ceil_mode) {
   check_input("max_pool2d", input, 2);
-  return max_pool_impl("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode);
+  return max_pool_impl("max_pool2d", input.shape(), input, kernel_size, stride, padding, dilation, ceil_mode);
 }
 
 Tensor max_pool2d(const Tensor& input, Int2 kernel_size, Int2 stride, Int2 padding, Int2 dilation, bool ceil_mode) {
@@ -130,7 +142,7 @@ Tensor max_pool2d(const Tensor& input, Int2 kernel_size, Int2 stride, Int2 paddi
 Tensor avg_pool2d(const Tensor& input, Int2 kernel_size, Int2 stride, Int2 padding, bool ceil_mode,
                   bool count_include_pad) {
   check_input("avg_pool2d", input, 2);
-  return avg_pool_impl("avg_pool2d", input, kernel_size, stride, padding, ceil_mode, count_include_pad);
+  return avg_pool_impl("avg_pool2d", input.shape(), input, kernel_size, stride, padding, ceil_mode, count_include_pad);
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& input, Int2 output_size) {
@@ -150,8 +162,8 @@ Tensor max_pool1d(const Tensor& input, int64_t kernel_size, int64_t stride, int6
                   bool ceil_mode) {
   check_input("max_pool1d", input, 1);
   if (stride == 0) stride = kernel_size;
-  return max_pool_impl("max_pool1d", input.unsqueeze(-2), Int2(1, kernel_size), Int2(1, stride), Int2(0, padding),
-                       Int2(1, dilation), ceil_mode)
+  return max_pool_impl("max_pool1d", input.shape(), input.unsqueeze(-2), Int2(1, kernel_size), Int2(1, stride),
+                       Int2(0, padding), Int2(1, dilation), ceil_mode)
       .first.squeeze(-2);
 }
 
@@ -159,8 +171,8 @@ Tensor avg_pool1d(const Tensor& input, int64_t kernel_size, int64_t stride, int6
                   bool count_include_pad) {
   check_input("avg_pool1d", input, 1);
   if (stride == 0) stride = kernel_size;
-  return avg_pool_impl("avg_pool1d", input.unsqueeze(-2), Int2(1, kernel_size), Int2(1, stride), Int2(0, padding),
-                       ceil_mode, count_include_pad)
+  return avg_pool_impl("avg_pool1d", input.shape(), input.unsqueeze(-2), Int2(1, kernel_size), Int2(1, stride),
+                       Int2(0, padding), ceil_mode, count_include_pad)
       .squeeze(-2);
 }
 

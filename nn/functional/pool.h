@@ -9,9 +9,11 @@
 //        minus one if that last window would start in the right padding)
 // Needs padding <= kernel / 2. Backward: dy goes to the argmax of each
 // window (int64 indices ih·W + iw saved by the forward) and adds up where
-// windows overlap: a scatter_add over the flattened plane, itself
-// differentiable (its gradient gathers), so double backward works.
+// windows overlap (the recorded op max_pool2d_backward, whose own gradient
+// gathers at the same indices, so double backward works).
 // max_pool2d_with_indices also returns those indices (return_indices=True).
+// A window entirely in the padding (possible only when dilation spans the
+// whole input) gives -inf, index -1 and no gradient.
 //
 // avg_pool2d: y = sum over the window (no dilation) / divisor, the divisor
 // being the window size clipped to the padded input (count_include_pad) or

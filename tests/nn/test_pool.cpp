@@ -87,6 +87,24 @@ TEST_CASE("gradcheck: max_pool2d", "[pool][gradcheck]") {
       leaf({1, 2, 5, 6})));
 }
 
+TEST_CASE("gradcheck: max_pool2d_backward", "[pool][gradcheck]") {
+  // max_pool2d_backward is max_pool2d's recorded gradient; gradgradcheck
+  // differentiates it (in dy) through its own backward, a gather.
+  auto f = [](const std::vector<Tensor>& in) { return F::max_pool2d(in[0], 2, 1, 1, 1, true); };
+  REQUIRE(autograd::gradgradcheck(f, {leaf({1, 2, 4, 3})}));
+}
+
+TEST_CASE("max_pool2d: a window entirely in the padding gives -inf and no gradient", "[pool]") {
+  // H = 1, kernel 2, padding 1, dilation 2: the taps at rows -1 and 1 both miss.
+  Tensor x = leaf({1, 1, 1, 3});
+  auto [y, indices] = F::max_pool2d_with_indices(x, {2, 1}, 1, {1, 0}, {2, 1});
+  REQUIRE(y.shape() == Shape{1, 1, 1, 3});
+  CHECK(std::isinf(testing::values(y)[0]));
+  CHECK(testing::values(indices)[0] == -1);
+  y.backward(ones_like(y));
+  CHECK(testing::values(x.grad()) == std::vector<double>{0, 0, 0});
+}
+
 TEST_CASE("gradcheck: max_pool1d", "[pool][gradcheck]") {
   REQUIRE(testing::check1([](auto x) { return F::max_pool1d(x, 3, 2, 1, 1, true); }, leaf({2, 2, 8})));
 }
@@ -128,6 +146,7 @@ TEST_CASE("pool errors name the op, the shape and what was expected", "[pool]") 
   REQUIRE_THROWS_WITH(F::max_pool2d(zeros({2, 3, 7, 6}, kInt64), 2), Contains("floating"));
   REQUIRE_THROWS_WITH(F::adaptive_avg_pool2d(x, {0, 2}), Contains("output_size must be positive"));
   REQUIRE_THROWS_WITH(F::max_pool1d(zeros({2, 3, 7, 6}), 2), Contains("max_pool1d") && Contains("[N, C, L]"));
+  REQUIRE_THROWS_WITH(F::avg_pool1d(zeros({2, 3, 2}), 3), Contains("avg_pool1d") && Contains("(2, 3, 2)"));
   REQUIRE_THROWS_AS(F::max_pool2d(x, 0), nabla::Error);
 }
 
