@@ -55,9 +55,11 @@ inline void valid_range(int64_t in, int64_t out, int64_t s, int64_t offset, int6
   lo = std::min(lo, hi);
 }
 
-// 1×1 kernels with stride 1 and no padding: col is x itself.
+// 1×1 kernels with stride 1 and no padding: col is x itself (unless
+// output_padding made the sizes differ).
 bool col_is_input(const Conv2dGeometry& g) {
-  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0;
+  return g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0 &&
+         g.in_h == g.out_h && g.in_w == g.out_w;
 }
 
 // Walks the (row of col, output row oh) pairs of one image: f(col_row, plane,

@@ -72,6 +72,10 @@ def conv_cases():
     run("conv", "convT_opdil", lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, output_padding=1, dilation=2),
         x=randn(2, 3, 4, 5), w=randn(3, 2, 3, 3))
 
+    # 1x1 kernel whose output_padding (< dilation 2) adds a row and a column.
+    run("conv", "convT_1x1_op", lambda x, w, b: F.conv_transpose2d(x, w, b, output_padding=1, dilation=2),
+        x=randn(2, 3, 4, 5), w=randn(3, 2, 1, 1), b=randn(2))
+
     # A module chain: Conv2d(3, 4, 3, padding=1) -> MaxPool2d(2, ceil_mode=True).
     conv = torch.nn.Conv2d(3, 4, 3, padding=1).double()
     x = randn(2, 3, 7, 6)

@@ -52,6 +52,8 @@ TEST_CASE("conv_transpose2d matches PyTorch", "[conv]") {
   // output_padding 1 >= stride 1: allowed because it is < dilation 2.
   check_against_torch("conv", "convT_opdil",
                       [](auto x, auto w, auto b) { return F::conv_transpose2d(x, w, b, 1, 1, 1, 1, 2); });
+  check_against_torch("conv", "convT_1x1_op",
+                      [](auto x, auto w, auto b) { return F::conv_transpose2d(x, w, b, 1, 0, 1, 1, 2); });
 }
 
 TEST_CASE("conv2d_weight is PyTorch's weight gradient", "[conv]") {
@@ -78,6 +80,24 @@ TEST_CASE("conv2d reads non-contiguous inputs", "[conv]") {
   Tensor w = leaf({4, 3, 3, 3}, 2);
   REQUIRE(!x.is_contiguous());
   CHECK(max_abs_diff(F::conv2d(x, w, {}, 1, 1), F::conv2d(x.contiguous(), w, {}, 1, 1)) == 0);
+}
+
+TEST_CASE("conv kernels split over threads give the per-image results", "[conv]") {
+  // Big enough per image for the batch to be spread over threads (and the
+  // weight gradient summed from per-thread partials): compare with one
+  // image at a time, which runs serially.
+  Tensor x = leaf({4, 3, 20, 20}), w = leaf({8, 3, 5, 5}, 2), dy = leaf({4, 8, 10, 10}, 3);
+  Tensor y = F::conv2d(x, w, {}, 2, 2);
+  Tensor dx = F::conv_transpose2d(dy, w, {}, 2, 2, 1);
+  Tensor dw = F::conv2d_weight(x, w.shape(), dy, 2, 2);
+  Tensor dw_sum = zeros_like(dw);
+  for (int64_t n = 0; n < 4; ++n) {
+    Tensor xn = x.narrow(0, n, 1), dyn = dy.narrow(0, n, 1);
+    CHECK(max_abs_diff(y.narrow(0, n, 1), F::conv2d(xn, w, {}, 2, 2)) < 1e-12);
+    CHECK(max_abs_diff(dx.narrow(0, n, 1), F::conv_transpose2d(dyn, w, {}, 2, 2, 1)) < 1e-12);
+    dw_sum = dw_sum + F::conv2d_weight(xn, w.shape(), dyn, 2, 2);
+  }
+  CHECK(max_abs_diff(dw, dw_sum) < 1e-10);
 }
 
 // ---- finite-difference checks (float64, first and second order) ---------------------------
