@@ -46,6 +46,11 @@ void for_each_plane(const Pool2dGeometry& g, int64_t work_per_plane, F f) {
 // inside [0, in): start + a·d >= 0 and < in. Hoisting this out of the inner
 // loops leaves them without bounds checks.
 inline void tap_range(int64_t start, int64_t k, int64_t d, int64_t in, int64_t& lo, int64_t& hi) {
+  if (start >= 0 && start + (k - 1) * d < in) {  // inside: the common case needs no division
+    lo = 0;
+    hi = k;
+    return;
+  }
   lo = start >= 0 ? 0 : (-start + d - 1) / d;
   hi = std::min(k, in - start <= 0 ? 0 : (in - start + d - 1) / d);
 }
@@ -72,19 +77,30 @@ void max_pool2d_typed(const Pool2dGeometry& g, T* y, int64_t* indices, const T* 
           continue;
         }
         // The first tap inside the input starts the search (PyTorch's initial
-        // index); a later tap wins when larger, and a NaN always wins, so NaN
-        // propagates and ties keep the first.
+        // index); a later tap wins only when larger, so ties keep the first.
+        // Selects rather than a branch: on random data "is it larger" is a
+        // coin flip that a branch predictor misses half the time.
         int64_t arg = (h0 + a_lo * dh) * W + w0 + b_lo * dw;
         T best = xp[arg];
+        bool saw_nan = false;
         for (int64_t a = a_lo; a < a_hi; ++a) {
           const int64_t row = (h0 + a * dh) * W + w0;
           for (int64_t b = b_lo; b < b_hi; ++b) {
-            const T v = xp[row + b * dw];
-            if (v > best || v != v) {
-              best = v;
-              arg = row + b * dw;
-            }
+            const int64_t i = row + b * dw;
+            const T v = xp[i];
+            const bool larger = v > best;
+            arg += (i - arg) & -static_cast<int64_t>(larger);  // arg = larger ? i : arg
+            best = std::max(best, v);                          // maxss (NaN is handled below)
+            saw_nan |= v != v;
           }
+        }
+        if (saw_nan) {  // rare: as in PyTorch every NaN wins over what came before, so the last one is kept
+          for (int64_t a = a_lo; a < a_hi; ++a)
+            for (int64_t b = b_lo; b < b_hi; ++b) {
+              const int64_t i = (h0 + a * dh) * W + w0 + b * dw;
+              if (xp[i] != xp[i]) arg = i;
+            }
+          best = xp[arg];
         }
         yp[oh * OW + ow] = best;
         ip[oh * OW + ow] = arg;

@@ -70,6 +70,9 @@ TEST_CASE("max_pool2d: NaN wins, ties keep the first, unbatched input", "[pool]"
   auto v = testing::values(F::max_pool2d(x, 2));
   CHECK(std::isnan(v[0]));
   CHECK(v[1] == 8);
+  // Two NaNs: each NaN wins over what came before, so PyTorch keeps the last (index 2).
+  Tensor two_nans = tensor({nan, 1, nan, 2}, kFloat64).reshape({1, 1, 2, 2});
+  CHECK(testing::values(F::max_pool2d_with_indices(two_nans, 2).second)[0] == 2);
   auto [y, indices] = F::max_pool2d_with_indices(ones({1, 2, 2}), 2);  // unbatched, all ties
   CHECK(y.shape() == Shape{1, 1, 1});
   CHECK(testing::values(indices)[0] == 0);
