@@ -100,6 +100,21 @@ const std::vector<std::string>& differentiable_ops() {
       "batch_norm",
       "layer_norm",
       "group_norm",
+      // convolution (nn/functional/conv.h)
+      "conv1d",
+      "conv2d",
+      "conv_transpose2d",
+      "conv2d_weight",
+      // pooling (nn/functional/pool.h); max_pool2d_backward and
+      // avg_pool2d_backward are the recorded backwards of the max and
+      // average pools, checked through their second derivatives
+      "max_pool1d",
+      "max_pool2d",
+      "max_pool2d_backward",
+      "avg_pool1d",
+      "avg_pool2d",
+      "avg_pool2d_backward",
+      "adaptive_avg_pool2d",
   };
   return ops;
 }

@@ -95,4 +95,27 @@ void cross_entropy_backward(const View& dlogits, const View& dloss, const View& 
                      label_smoothing);
 }
 
+// ---- conv (nn/functional/conv.cpp) ----
+void conv2d(const Conv2dGeometry& g, const View& y, const View& x, const View& w, const View& b) {
+  NABLA_BACKEND_CALL(y, conv2d, g, y, x, w, b);
+}
+void conv_transpose2d(const Conv2dGeometry& g, const View& x, const View& y, const View& w, const View& b) {
+  NABLA_BACKEND_CALL(x, conv_transpose2d, g, x, y, w, b);
+}
+void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const View& y) {
+  NABLA_BACKEND_CALL(w, conv2d_weight, g, w, x, y);
+}
+
+// ---- pool (nn/functional/pool.cpp) ----
+void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x) {
+  NABLA_BACKEND_CALL(y, max_pool2d, g, y, indices, x);
+}
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices) {
+  NABLA_BACKEND_CALL(dx, max_pool2d_backward, g, dx, dy, indices);
+}
+void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x) { NABLA_BACKEND_CALL(y, avg_pool2d, g, y, x); }
+void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy) {
+  NABLA_BACKEND_CALL(dx, avg_pool2d_backward, g, dx, dy);
+}
+
 }  // namespace nabla::kernels

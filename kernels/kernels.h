@@ -118,4 +118,43 @@ void cross_entropy_forward(const View& loss, const View& lse, const View& logits
 // logits and the forward's lse. dloss: [N], any stride (0 for a reduced loss).
 void cross_entropy_backward(const View& dlogits, const View& dloss, const View& logits, const View& lse,
                             const View& target, const View& weight, int64_t ignore_index, double label_smoothing);
+// ---- conv (nn/functional/conv.cpp) ----
+// One 2-D convolution y = conv2d(x, w): x [N, C_in, H, W], w [C_out, C_in/G,
+// KH, KW], y [N, C_out, OH, OW], all contiguous, one floating dtype;
+//   y[n, o, oh, ow] = Σ_{c, i, j} w[o, c, i, j] · x[n, g·C_in/G + c, oh·sh - ph + i·dh, ow·sw - pw + j·dw]
+// (g = o's group, x = 0 outside). conv_transpose2d and conv2d_weight are
+// described by the conv2d whose adjoints they are. The sizes are given, not
+// derived, so OH/OW need not follow the usual formula (output_padding).
+struct Conv2dGeometry {
+  int64_t batch, in_channels, in_h, in_w;
+  int64_t out_channels, out_h, out_w;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  int64_t groups;
+};
+// y = conv2d(x, w) + b; b is [C_out], or a View with data == nullptr for none.
+void conv2d(const Conv2dGeometry& g, const View& y, const View& x, const View& w, const View& b);
+// x = conv2dᵀ(y, w) + b, the adjoint of conv2d in its input (b: [C_in] or none).
+void conv_transpose2d(const Conv2dGeometry& g, const View& x, const View& y, const View& w, const View& b);
+// w = Σ_n (gradient of <y[n], conv2d(x[n], w)> in w): conv2d's weight gradient.
+void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const View& y);
+
+// ---- pool (nn/functional/pool.cpp) ----
+// One 2-D pooling of P = N·C planes: x [P, H, W] -> y [P, OH, OW], contiguous.
+// Window of output row oh: rows oh·sh - ph + a·dh, a < KH (columns alike);
+// when adaptive, rows [floor(oh·H/OH), ceil((oh+1)·H/OH)) instead.
+struct Pool2dGeometry {
+  int64_t planes, in_h, in_w, out_h, out_w;
+  int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w, dilation_h, dilation_w;
+  bool adaptive, count_include_pad;
+};
+// y = max of each window (padding never wins; NaN does), indices = int64
+// ih·W + iw of that max in its plane (the first one on ties).
+void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x);
+// max_pool2d's gradient: dx (overwritten) = Σ of dy over the windows whose max each pixel is.
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices);
+// y = sum of each window / its divisor (no dilation): the window size, or
+// with count_include_pad the size clipped to the padded input; adaptive: size.
+void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x);
+// avg_pool2d's adjoint: dx[i] = Σ over windows o holding i of dy[o] / divisor(o).
+void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy);
 }  // namespace nabla::kernels

@@ -3,9 +3,7 @@
 #pragma once
 #include <cstdint>
 
-#include "../kernels.h"  // the hyper-parameter structs of the optim kernels
-#include "../primitives.h"
-#include "../view.h"
+#include "../kernels.h"  // the parameter structs (optim hyper-parameters, conv/pool geometry)
 
 namespace nabla::kernels::cpu {
 
@@ -40,5 +38,15 @@ void cross_entropy_forward(const View& loss, const View& lse, const View& logits
                            const View& weight, int64_t ignore_index, double label_smoothing);
 void cross_entropy_backward(const View& dlogits, const View& dloss, const View& logits, const View& lse,
                             const View& target, const View& weight, int64_t ignore_index, double label_smoothing);
+// ---- conv (nn/functional/conv.cpp) ----
+void conv2d(const Conv2dGeometry& g, const View& y, const View& x, const View& w, const View& b);
+void conv_transpose2d(const Conv2dGeometry& g, const View& x, const View& y, const View& w, const View& b);
+void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const View& y);
+
+// ---- pool (nn/functional/pool.cpp) ----
+void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x);
+void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices);
+void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x);
+void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy);
 
 }  // namespace nabla::kernels::cpu
