@@ -83,6 +83,9 @@ const std::vector<std::string>& differentiable_ops() {
       "split",
       "chunk",
       "pad",
+      // attention and embedding (nn/functional/attention.h, nn/functional/embedding.h)
+      "scaled_dot_product_attention",
+      "embedding",
   };
   return ops;
 }
