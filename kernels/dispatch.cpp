@@ -63,4 +63,7 @@ void sort_rows(const View& values, const View& indices, bool descending) {
   NABLA_BACKEND_CALL(values, sort_rows, values, indices, descending);
 }
 
+// ---- linear (nn/functional/linear.cpp) ----
+void bias_act(const View& y, const View& bias, bool relu) { NABLA_BACKEND_CALL(y, bias_act, y, bias, relu); }
+
 }  // namespace nabla::kernels

@@ -55,4 +55,11 @@ void sort_rows(const View& values, const View& indices, bool descending);
 
 // The highest index any `index` element may take is checked by the caller;
 // kernels assume indices are in range.
+
+// ---- linear (nn/functional/linear.cpp) ----
+// The epilogue of a fused linear layer, in place on y [M, N] (contiguous,
+// float): y = act(y + bias), act = relu when `relu`, else identity. bias is
+// [N] contiguous, or a View with null data for no bias. One pass over y
+// instead of two (bias add, then relu).
+void bias_act(const View& y, const View& bias, bool relu);
 }  // namespace nabla::kernels

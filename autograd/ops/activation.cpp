@@ -18,12 +18,10 @@ using autograd::record;
 // A primitive for speed: one pass forward, one pass backward.
 // Its backward, where_positive(dy, x) = dy·[x > 0], is itself differentiable
 // in dy (the same gate) and has zero derivative in x.
-namespace {
 Tensor where_positive(const Tensor& dy, const Tensor& x) {
   Tensor g = detail::binary_forward(kernels::BinaryOp::WherePositive, dy, x);
   return record("where_positive", g, {dy}, {x}, [x](const Tensor& ddg) { return Grads{where_positive(ddg, x)}; });
 }
-}  // namespace
 
 Tensor relu(const Tensor& x) {
   Tensor y = detail::unary_forward(kernels::UnaryOp::Relu, x);

@@ -24,4 +24,7 @@ void index_select(const View& out, const View& in, const View& index, int axis);
 void index_add(const View& out, const View& index, const View& src, int axis);
 void sort_rows(const View& values, const View& indices, bool descending);
 
+// ---- linear (nn/functional/linear.cpp) ----
+void bias_act(const View& y, const View& bias, bool relu);
+
 }  // namespace nabla::kernels::cpu
