@@ -20,6 +20,7 @@
 #include "autograd/ops/unary.h"
 #include "autograd/ops/view.h"
 #include "autograd/record.h"
+#include "nn/attention.h"
 #include "nn/embedding.h"
 #include "nn/functional/attention.h"
 #include "nn/functional/embedding.h"

@@ -6,10 +6,10 @@
 #include "../autograd/ops/activation.h"
 #include "../autograd/ops/arithmetic.h"
 #include "../autograd/ops/join.h"
-#include "../autograd/ops/matmul.h"
 #include "../autograd/ops/unary.h"
 #include "../autograd/ops/view.h"
 #include "../tensor/creation.h"
+#include "functional/linear.h"
 #include "init.h"
 
 namespace nabla::nn {
@@ -163,17 +163,13 @@ Tensor RNNBase::run_direction(const Tensor& x, int64_t time_axis, size_t cell, b
                               Tensor& c) const {
   const CellWeights& w = cells_[cell];
   // The input projections of every time step at once, in one matmul; only
-  // W_hh h has to wait for the previous step.
-  Tensor gi_all = matmul(x, w.w_ih.t());
-  if (bias) gi_all = gi_all + w.b_ih;
-  const Tensor w_hh_t = w.w_hh.t();
+  // W_hh h + b_hh has to wait for the previous step.
+  const Tensor gi_all = functional::linear(x, w.w_ih, w.b_ih);
   const int64_t steps = x.shape()[time_axis];
   std::vector<Tensor> outputs(static_cast<size_t>(steps));
   for (int64_t s = 0; s < steps; ++s) {
     const int64_t t = reverse ? steps - 1 - s : s;
-    Tensor gh = matmul(h, w_hh_t);
-    if (bias) gh = gh + w.b_hh;
-    cell_step(mode, select(gi_all, time_axis, t), gh, h, c);
+    cell_step(mode, select(gi_all, time_axis, t), functional::linear(h, w.w_hh, w.b_hh), h, c);
     outputs[static_cast<size_t>(t)] = h;
   }
   return stack(outputs, time_axis);
