@@ -83,6 +83,8 @@ const std::vector<std::string>& differentiable_ops() {
       "split",
       "chunk",
       "pad",
+      // nn/functional: linear (linear.h)
+      "linear",
       // attention and embedding (nn/functional/attention.h, nn/functional/embedding.h)
       "scaled_dot_product_attention",
       "embedding",

@@ -55,6 +55,10 @@ class Module {
   virtual ~Module() = default;
   Module(const Module&) = delete;
   Module& operator=(const Module&) = delete;
+  // Moving is fine (Sequential(nn::Linear(2, 3), ...) moves its arguments):
+  // the parameters move with their handles.
+  Module(Module&&) = default;
+  Module& operator=(Module&&) = default;
 
   // ---- forward --------------------------------------------------------------
   // The computation of a one-input module. Modules with other signatures

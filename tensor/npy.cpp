@@ -7,6 +7,8 @@
 // malformed becomes a nabla::Error rather than a crash.
 #include "npy.h"
 
+#include "atomic_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -17,14 +19,6 @@
 #include <limits>
 #include <utility>
 #include <vector>
-
-#ifdef _WIN32
-#include <process.h>
-#define NABLA_GETPID _getpid
-#else
-#include <unistd.h>
-#define NABLA_GETPID getpid
-#endif
 
 namespace nabla {
 
@@ -350,33 +344,8 @@ void save_npy(const Tensor& t, const std::string& path) {
   bytes.append(padlen, ' ');
   bytes += '\n';
 
-  // Write a temporary next to the target, then rename it over the target.
-  const std::string tmp = path + ".tmp." + std::to_string(NABLA_GETPID());
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  NABLA_CHECK(f != nullptr, "save_npy", "cannot write '", path, "': cannot create '", tmp, "': ", std::strerror(errno));
   const size_t nbytes = static_cast<size_t>(c.numel()) * c.element_size();
-  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
-  if (ok && nbytes) ok = std::fwrite(c.raw_data(), 1, nbytes, f) == nbytes;
-  if (ok) ok = std::fflush(f) == 0;
-#ifndef _WIN32
-  if (ok) ok = fsync(fileno(f)) == 0;  // the data is on disk before the rename makes it visible
-#endif
-  int err = ok ? 0 : errno;
-  if (std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    std::remove(tmp.c_str());
-    throw Error(
-        detail::format("save_npy: cannot write '", path, "': writing '", tmp, "' failed: ", std::strerror(err)));
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = errno;
-    std::remove(tmp.c_str());
-    throw Error(
-        detail::format("save_npy: cannot write '", path, "': renaming '", tmp, "' failed: ", std::strerror(err)));
-  }
+  write_file_atomically(path, {{bytes.data(), bytes.size()}, {c.raw_data(), nbytes}}, "save_npy");
 }
 
 }  // namespace nabla

@@ -91,15 +91,17 @@ Tensor linear_fused(const Tensor& x, const Tensor& w, const Tensor& b, bool relu
   // Only the gradients that are needed: the first layer's dx (the data's)
   // would be a whole extra GEMM.
   const bool need_dx = x.requires_grad(), need_dw = w.requires_grad(), need_db = b.defined() && b.requires_grad();
-  return record("linear", y, {x, w, b}, {x2, w, gate},
-                [x2, w, gate, need_dx, need_dw, need_db, x_shape = x.shape()](const Tensor& dy) {
-                  Tensor dz = dy.reshape({x2.size(0), w.size(0)});
-                  if (gate.defined()) dz = where_positive(dz, gate);
-                  Tensor dx = need_dx ? matmul(dz, w).reshape(x_shape) : Tensor();
-                  Tensor dw = need_dw ? matmul(dz.t(), x2) : Tensor();
-                  Tensor db = need_db ? sum(dz, {0}) : Tensor();
-                  return Grads{dx, dw, db};
-                });
+  // x is captured, not x2: x2 was made without recording, and the
+  // reshape must be on the graph for double backward to reach x.
+  return record("linear", y, {x, w, b}, {x, w, gate}, [x, w, gate, need_dx, need_dw, need_db](const Tensor& dy) {
+    const int64_t in = w.size(1), out = w.size(0), rows = x.numel() / std::max<int64_t>(in, 1);
+    Tensor dz = dy.reshape({rows, out});
+    if (gate.defined()) dz = where_positive(dz, gate);
+    Tensor dx = need_dx ? matmul(dz, w).reshape(x.shape()) : Tensor();
+    Tensor dw = need_dw ? matmul(dz.t(), x.reshape({rows, in})) : Tensor();
+    Tensor db = need_db ? sum(dz, {0}) : Tensor();
+    return Grads{dx, dw, db};
+  });
 }
 
 }  // namespace

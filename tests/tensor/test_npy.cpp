@@ -8,6 +8,8 @@
 #include <nabla/nabla.h>
 #include <catch2/catch.hpp>
 
+#include "file_helpers.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +28,12 @@
 
 using namespace nabla;
 using Catch::Contains;
+using testing::identical;
+using testing::read_bytes;
+using testing::require_numpy;
+using testing::run_python;
+using testing::TempDir;
+using testing::write_bytes;
 namespace fs = std::filesystem;
 
 namespace {
@@ -33,37 +41,6 @@ namespace {
 const int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
 
 std::string fixture(const std::string& name) { return std::string(NABLA_TEST_DATA_DIR) + "/npy/" + name; }
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ =
-        fs::temp_directory_path() / ("nabla_test_npy_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
 
 // The elements in C order, as doubles.
 std::vector<double> values(const Tensor& t) {
@@ -74,40 +51,6 @@ std::vector<double> values(const Tensor& t) {
     for (int64_t i = 0; i < c.numel(); ++i) out.push_back(static_cast<double>(p[i]));
   });
   return out;
-}
-
-// Same dtype, shape and bits (NaN == NaN, -0.0 != 0.0).
-bool identical(const Tensor& a, const Tensor& b) {
-  if (a.dtype() != b.dtype() || a.shape() != b.shape()) return false;
-  Tensor ca = a.contiguous(), cb = b.contiguous();
-  return std::memcmp(ca.raw_data(), cb.raw_data(), static_cast<size_t>(ca.numel()) * ca.element_size()) == 0;
-}
-
-// Runs a Python script file with NABLA_PYTHON; returns its stdout.
-std::string run_python(const std::string& script, const std::vector<std::string>& args, int& status) {
-  std::string cmd = std::string(NABLA_PYTHON) + " '" + script + "'";
-  for (const auto& a : args) cmd += " '" + a + "'";
-  cmd += " 2>&1";
-  std::string out;
-  std::FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) {
-    status = -1;
-    return out;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  status = pclose(pipe);
-  return out;
-}
-
-// [python] tests fail loudly, rather than skip, when NumPy is missing.
-void require_numpy() {
-  const std::string cmd = std::string(NABLA_PYTHON) + " -c 'import numpy' > /dev/null 2>&1";
-  if (std::system(cmd.c_str()) != 0)
-    FAIL("this [python] test needs " NABLA_PYTHON
-         " with NumPy (apt install python3-numpy), "
-         "or run the tests with \"~[python]\" to leave it out");
 }
 
 // Where the data starts in a .npy file (its magic and header length are valid).
