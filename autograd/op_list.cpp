@@ -85,7 +85,7 @@ const std::vector<std::string>& differentiable_ops() {
       "pad",
       // nn/functional: linear (linear.h)
       "linear",
-      // attention and embedding (nn/functional/attention.h, nn/functional/embedding.h)
+      // nn/functional: attention, embedding (attention.h, embedding.h)
       "scaled_dot_product_attention",
       "embedding",
   };
