@@ -128,6 +128,8 @@ RNNResult RNNBase::run(const Tensor& input, const Tensor& h0, const Tensor& c0) 
     if (!batched) expected.erase(expected.begin() + 1);
     NABLA_CHECK(state.shape() == state_shape, op, "expected ", name, " of shape ", shape_str(expected), ", got ",
                 shape_str(s.shape()));
+    NABLA_CHECK(state.dtype() == dtype, op, name, " of dtype ", dtype_name(s.dtype()),
+                " does not match the parameters' dtype ", dtype_name(dtype));
     return state;
   };
   const Tensor h_init = initial_state(h0, "h0");

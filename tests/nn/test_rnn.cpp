@@ -223,6 +223,8 @@ TEST_CASE("RNN layers: errors", "[rnn]") {
   REQUIRE_THROWS_WITH(lstm.forward_with_state(zeros({5, 3, 4}), Tensor(), zeros({2, 6})),
                       Contains("c0 of shape (2, 3, 6)"));
   REQUIRE_THROWS_WITH(lstm(zeros({5, 3, 4}, kFloat64)), Contains("dtype"));
+  REQUIRE_THROWS_WITH(lstm.forward_with_state(zeros({5, 3, 4}), zeros({2, 3, 6}, kFloat64)),
+                      Contains("h0 of dtype float64"));
   REQUIRE_THROWS_AS(nn::GRU(4, 0), Error);
   REQUIRE_THROWS_WITH(nn::GRU(4, 3, 2, true, false, 1.5), Contains("dropout"));
   REQUIRE_THROWS_WITH(nn::RNN(4, 3, 1, "sigmoid"), Contains("unknown nonlinearity 'sigmoid'"));
