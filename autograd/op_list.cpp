@@ -85,6 +85,10 @@ const std::vector<std::string>& differentiable_ops() {
       "pad",
       // nn/functional: linear (linear.h)
       "linear",
+      // normalization (nn/functional/norm.h)
+      "batch_norm",
+      "layer_norm",
+      "group_norm",
       // nn/functional: attention, embedding (attention.h, embedding.h)
       "scaled_dot_product_attention",
       "embedding",

@@ -65,5 +65,23 @@ void sort_rows(const View& values, const View& indices, bool descending) {
 
 // ---- linear (nn/functional/linear.cpp) ----
 void bias_act(const View& y, const View& bias, bool relu) { NABLA_BACKEND_CALL(y, bias_act, y, bias, relu); }
+// ---- optim (optim/*.cpp) ----
+void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h) {
+  NABLA_BACKEND_CALL(param, sgd_step, param, grad, momentum_buffer, h);
+}
+void adam_step(const View& param, const View& grad, const View& exp_avg, const View& exp_avg_sq,
+               const View& max_exp_avg_sq, const AdamHyper& h) {
+  NABLA_BACKEND_CALL(param, adam_step, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, h);
+}
+void rmsprop_step(const View& param, const View& grad, const View& square_avg, const View& grad_avg,
+                  const View& momentum_buffer, const RmspropHyper& h) {
+  NABLA_BACKEND_CALL(param, rmsprop_step, param, grad, square_avg, grad_avg, momentum_buffer, h);
+}
+void adagrad_step(const View& param, const View& grad, const View& sum, const AdagradHyper& h) {
+  NABLA_BACKEND_CALL(param, adagrad_step, param, grad, sum, h);
+}
+void ema_update(const View& average, const View& value, double decay) {
+  NABLA_BACKEND_CALL(average, ema_update, average, value, decay);
+}
 
 }  // namespace nabla::kernels

@@ -62,4 +62,44 @@ void sort_rows(const View& values, const View& indices, bool descending);
 // [N] contiguous, or a View with null data for no bias. One pass over y
 // instead of two (bias add, then relu).
 void bias_act(const View& y, const View& bias, bool relu);
+// ---- optim (optim/*.cpp) ----
+// One fused, in-place pass per parameter: each element of the parameter and
+// its state is read and written once, with no temporaries. Every view is
+// contiguous, float32 or float64, with the parameter's dtype and numel; a
+// state buffer the configuration does not use has data == nullptr.
+// Hyper-parameters arrive as doubles and are rounded to the parameter's
+// dtype, as PyTorch's scalar arguments are. The update rules are written out
+// in optim/sgd.h, optim/adam.h, optim/rmsprop.h and optim/adagrad.h.
+struct SgdHyper {
+  double lr, momentum, dampening, weight_decay;
+  bool nesterov, maximize;
+  bool first_step;  // the momentum buffer starts as the first gradient
+};
+void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h);
+
+struct AdamHyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  int64_t step;  // 1 at the first update (bias correction)
+  bool amsgrad, decoupled_weight_decay /* AdamW */, maximize;
+};
+void adam_step(const View& param, const View& grad, const View& exp_avg, const View& exp_avg_sq,
+               const View& max_exp_avg_sq, const AdamHyper& h);
+
+struct RmspropHyper {
+  double lr, alpha, eps, weight_decay, momentum;
+  bool centered, maximize;
+};
+void rmsprop_step(const View& param, const View& grad, const View& square_avg, const View& grad_avg,
+                  const View& momentum_buffer, const RmspropHyper& h);
+
+struct AdagradHyper {
+  double lr, lr_decay, eps, weight_decay;
+  int64_t step;  // 1 at the first update
+  bool maximize;
+};
+void adagrad_step(const View& param, const View& grad, const View& sum, const AdagradHyper& h);
+
+// average = decay * average + (1 - decay) * value (weight averaging, optim/ema.h).
+void ema_update(const View& average, const View& value, double decay);
+
 }  // namespace nabla::kernels

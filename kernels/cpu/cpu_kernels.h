@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 
+#include "../kernels.h"  // the hyper-parameter structs of the optim kernels
 #include "../primitives.h"
 #include "../view.h"
 
@@ -26,5 +27,13 @@ void sort_rows(const View& values, const View& indices, bool descending);
 
 // ---- linear (nn/functional/linear.cpp) ----
 void bias_act(const View& y, const View& bias, bool relu);
+// ---- optim (optim/*.cpp) ----
+void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h);
+void adam_step(const View& param, const View& grad, const View& exp_avg, const View& exp_avg_sq,
+               const View& max_exp_avg_sq, const AdamHyper& h);
+void rmsprop_step(const View& param, const View& grad, const View& square_avg, const View& grad_avg,
+                  const View& momentum_buffer, const RmspropHyper& h);
+void adagrad_step(const View& param, const View& grad, const View& sum, const AdagradHyper& h);
+void ema_update(const View& average, const View& value, double decay);
 
 }  // namespace nabla::kernels::cpu

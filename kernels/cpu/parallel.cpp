@@ -1,5 +1,8 @@
 #include "parallel.h"
+
 #include <algorithm>
+#include "../../tensor/error.h"
+#include "../../tensor/threads.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -42,3 +45,16 @@ void parallel_for_impl(int64_t n, int64_t grain, void (*fn)(void*, int64_t, int6
 }
 
 }  // namespace nabla::kernels::cpu
+
+namespace nabla {
+
+int get_num_threads() { return kernels::cpu::num_threads(); }
+
+void set_num_threads(int n) {
+  NABLA_CHECK(n >= 1, "set_num_threads", "needs at least 1 thread, got ", n);
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#endif
+}
+
+}  // namespace nabla

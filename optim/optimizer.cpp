@@ -1,0 +1,216 @@
+#include "optimizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "../autograd/grad_mode.h"
+#include "../autograd/node.h"
+#include "../tensor/creation.h"
+
+namespace nabla::optim {
+
+double ParamGroup::get(const std::string& name) const {
+  auto it = options.find(name);
+  NABLA_CHECK(it != options.end(), "ParamGroup::get", "the group has no option '", name, "'");
+  return it->second;
+}
+
+Optimizer::Optimizer(std::string name, Options defaults, std::vector<std::string> buffers)
+    : name_(std::move(name)), defaults_(std::move(defaults)), buffer_names_(std::move(buffers)) {}
+
+void Optimizer::add_param_groups(std::vector<ParamGroup> groups) {
+  NABLA_CHECK(!groups.empty(), name_, "got an empty parameter list");
+  for (ParamGroup& g : groups) add_param_group(std::move(g));
+}
+
+namespace {
+std::string known_options(const Options& defaults) {
+  std::string s;
+  for (const auto& [name, value] : defaults) s += (s.empty() ? "" : ", ") + name;
+  return s;
+}
+}  // namespace
+
+void Optimizer::check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const {
+  const size_t g = groups_.size();
+  std::vector<const TensorImpl*> seen = already;
+  for (size_t i = 0; i < group.params.size(); ++i) {
+    const Tensor& p = group.params[i];
+    NABLA_CHECK(p.defined(), name_, "parameter ", i, " of group ", g, " is undefined");
+    NABLA_CHECK(p.is_leaf(), name_, "can't optimize a non-leaf tensor (parameter ", i, " of group ", g,
+                " was made by '", p.grad_fn() ? p.grad_fn()->name : "?", "'; use detach() to get a leaf)");
+    NABLA_CHECK(is_floating(p.dtype()), name_, "parameter ", i, " of group ", g, " is ", dtype_name(p.dtype()),
+                "; only float32/float64 tensors can be optimized");
+    NABLA_CHECK(p.is_contiguous(), name_, "parameter ", i, " of group ", g, " (shape ", shape_str(p.shape()),
+                ") is not contiguous");
+    NABLA_CHECK(std::find(seen.begin(), seen.end(), p.impl()) == seen.end(), name_, "parameter ", i, " of group ", g,
+                " (shape ", shape_str(p.shape()), ") appears more than once in the optimizer");
+    seen.push_back(p.impl());
+  }
+}
+
+void Optimizer::add_param_group(ParamGroup group) {
+  for (const auto& [option, value] : group.options)
+    NABLA_CHECK(defaults_.count(option), name_, "unknown option '", option, "' in parameter group ", groups_.size(),
+                " (", name_, " knows: ", known_options(defaults_), ")");
+  for (const auto& [option, value] : defaults_) group.options.emplace(option, value);  // keeps the group's own
+  for (const auto& [option, value] : group.options)
+    NABLA_CHECK(!std::isnan(value), name_, "option '", option, "' is required (it has no default) in parameter group ",
+                groups_.size());
+  check_options(group.options);
+  std::vector<const TensorImpl*> already;
+  for (const ParamGroup& g : groups_)
+    for (const Tensor& p : g.params) already.push_back(p.impl());
+  check_group(group, already);
+  groups_.push_back(std::move(group));
+}
+
+const ParamState* Optimizer::state(const Tensor& param) const {
+  auto it = state_.find(param.impl());
+  return it == state_.end() ? nullptr : &it->second;
+}
+
+Tensor Optimizer::buffer(ParamState& state, const std::string& name, const Tensor& param, double fill) {
+  if (const Tensor* t = state.buffers.find(name)) return *t;
+  Tensor t = full(param.shape(), fill, TensorOptions(param.dtype(), param.device()));
+  state.buffers.insert(name, t);
+  return t;
+}
+
+void Optimizer::step() {
+  NoGradGuard no_grad;
+  for (const ParamGroup& group : groups_) {
+    for (const Tensor& p : group.params) {
+      Tensor grad = p.grad();
+      if (!grad.defined()) continue;
+      NABLA_CHECK(grad.shape() == p.shape() && grad.dtype() == p.dtype(), name_, ".step: the gradient (",
+                  shape_str(grad.shape()), " ", dtype_name(grad.dtype()), ") does not match its parameter (",
+                  shape_str(p.shape()), " ", dtype_name(p.dtype()), ")");
+      ParamState& state = state_[p.impl()];
+      state.step += 1;
+      update(group, p, grad.contiguous(), state);
+      p.bump_version();
+      for (const auto& item : state.buffers) item.second.bump_version();
+    }
+  }
+}
+
+void Optimizer::zero_grad() {
+  for (const ParamGroup& group : groups_)
+    for (const Tensor& p : group.params) p.zero_grad();
+}
+
+// ---- state_dict -------------------------------------------------------------------
+
+StateDict Optimizer::state_dict() const {
+  StateDict out;
+  int64_t index = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    const std::string prefix = "param_groups." + std::to_string(g) + ".";
+    const int64_t n = static_cast<int64_t>(groups_[g].params.size());
+    out.insert(prefix + "params", arange(static_cast<double>(index), static_cast<double>(index + n), 1.0, kInt64));
+    for (const auto& [option, value] : groups_[g].options) out.insert(prefix + option, scalar_tensor(value, kFloat64));
+    index += n;
+  }
+  index = 0;
+  for (const ParamGroup& group : groups_) {
+    for (const Tensor& p : group.params) {
+      if (const ParamState* s = state(p)) {
+        const std::string prefix = "state." + std::to_string(index) + ".";
+        out.insert(prefix + "step", scalar_tensor(static_cast<double>(s->step), kInt64));
+        for (const auto& [name, t] : s->buffers) out.insert(prefix + name, t);
+      }
+      ++index;
+    }
+  }
+  return out;
+}
+
+namespace {
+// "<head>.<number>.<rest>" -> number and rest; false when `key` has another form.
+bool split_key(const std::string& key, const std::string& head, int64_t& number, std::string& rest) {
+  if (key.compare(0, head.size() + 1, head + ".") != 0) return false;
+  size_t start = head.size() + 1, dot = key.find('.', start);
+  if (dot == std::string::npos || dot == start || dot + 1 == key.size()) return false;
+  const std::string digits = key.substr(start, dot - start);
+  if (!std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) return false;
+  number = std::stoll(digits);
+  rest = key.substr(dot + 1);
+  return true;
+}
+}  // namespace
+
+void Optimizer::load_state_dict(const StateDict& sd) {
+  const std::string op = name_ + ".load_state_dict";
+  // Every parameter, numbered across groups as in state_dict().
+  std::vector<Tensor> params;
+  for (const ParamGroup& g : groups_) params.insert(params.end(), g.params.begin(), g.params.end());
+
+  // 1. Sort the entries into group options and parameter state, checking names.
+  std::vector<Options> options(groups_.size());
+  std::vector<int64_t> group_sizes(groups_.size(), -1);
+  std::map<int64_t, ParamState> states;
+  size_t num_saved_groups = 0;
+  for (const auto& [key, t] : sd) {
+    int64_t number = 0;
+    std::string rest;
+    if (split_key(key, "param_groups", number, rest)) {
+      num_saved_groups = std::max(num_saved_groups, static_cast<size_t>(number) + 1);
+      NABLA_CHECK(number < static_cast<int64_t>(groups_.size()), op, "the state has parameter group ", number,
+                  " but the optimizer has ", groups_.size(), " group(s)");
+      if (rest == "params") {
+        NABLA_CHECK(t.ndim() == 1, op, "'", key, "' must be 1-D, got shape ", shape_str(t.shape()));
+        group_sizes[number] = t.numel();
+      } else {
+        NABLA_CHECK(t.numel() == 1, op, "'", key, "' must hold one value, got shape ", shape_str(t.shape()));
+        options[number][rest] = t.item<double>();
+      }
+    } else if (split_key(key, "state", number, rest)) {
+      NABLA_CHECK(number < static_cast<int64_t>(params.size()), op, "'", key, "' is for parameter ", number,
+                  " but the optimizer has ", params.size(), " parameter(s)");
+      const Tensor& p = params[number];
+      if (rest == "step") {
+        NABLA_CHECK(t.numel() == 1, op, "'", key, "' must hold one value, got shape ", shape_str(t.shape()));
+        states[number].step = t.item<int64_t>();
+      } else {
+        NABLA_CHECK(std::find(buffer_names_.begin(), buffer_names_.end(), rest) != buffer_names_.end(), op,
+                    "unexpected state '", key, "' (", name_, " keeps no buffer named '", rest, "')");
+        NABLA_CHECK(t.shape() == p.shape(), op, "'", key, "' has shape ", shape_str(t.shape()), " but parameter ",
+                    number, " has shape ", shape_str(p.shape()));
+        NABLA_CHECK(is_floating(t.dtype()), op, "'", key, "' is ", dtype_name(t.dtype()), ", expected a float tensor");
+        states[number].buffers.insert(rest, t);
+      }
+    } else {
+      NABLA_CHECK(false, op, "unexpected entry '", key, "' (expected param_groups.<g>.* or state.<i>.*)");
+    }
+  }
+
+  // 2. Check the groups: counts, sizes, complete and valid options.
+  NABLA_CHECK(num_saved_groups == groups_.size(), op, "the state has ", num_saved_groups,
+              " parameter group(s) but the optimizer has ", groups_.size());
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    NABLA_CHECK(group_sizes[g] >= 0, op, "missing 'param_groups.", g, ".params'");
+    NABLA_CHECK(group_sizes[g] == static_cast<int64_t>(groups_[g].params.size()), op, "parameter group ", g, " has ",
+                group_sizes[g], " parameter(s) in the state but ", groups_[g].params.size(), " in the optimizer");
+    for (const auto& [option, value] : defaults_)
+      NABLA_CHECK(options[g].count(option), op, "parameter group ", g, " lacks option '", option, "'");
+    check_options(options[g]);
+  }
+  for (const auto& [index, s] : states)
+    NABLA_CHECK(s.step > 0 || s.buffers.empty(), op, "state ", index, " has buffers but no 'step'");
+
+  // 3. All good: copy in (the optimizer never shares tensors with the caller).
+  NoGradGuard no_grad;
+  for (size_t g = 0; g < groups_.size(); ++g) groups_[g].options = options[g];
+  state_.clear();
+  for (const auto& [index, s] : states) {
+    const Tensor& p = params[index];
+    ParamState copy;
+    copy.step = s.step;
+    for (const auto& [name, t] : s.buffers) copy.buffers.insert(name, t.to(p.device()).astype(p.dtype()));
+    state_[p.impl()] = std::move(copy);
+  }
+}
+
+}  // namespace nabla::optim

@@ -1,0 +1,124 @@
+// Optimizer: the base of SGD, Adam, AdamW, RMSprop and Adagrad, with
+// PyTorch's parameter groups.
+//
+//   optim::Adam adam(model.parameters(), {{"lr", 3e-4}, {"weight_decay", 0.01}});
+//   for (...) {
+//     adam.zero_grad();            // every .grad set to none
+//     loss(model, batch).backward();
+//     adam.step();                 // parameters updated in place
+//   }
+//
+// A parameter group is a list of parameters with its own hyper-parameters:
+// a group's options override the optimizer's defaults, so the head of a
+// network can learn faster than its pretrained body:
+//
+//   optim::SGD sgd({{body->parameters(), {{"lr", 1e-3}}},
+//                   {head->parameters()}},             // uses the default lr
+//                  {{"lr", 1e-2}, {"momentum", 0.9}});
+//
+// Hyper-parameters are kept by name as doubles ("lr", "momentum", "beta1",
+// "amsgrad" = 0 or 1, ...), so learning-rate schedulers read and write any of
+// them without knowing the optimizer (group.lr(), group.set("beta1", 0.9)).
+// An option name the optimizer does not know is an Error, so a typo is caught.
+//
+// Per-parameter state (Adam's moving averages, the step count) is made
+// lazily, at a parameter's first step, as in PyTorch. state_dict() puts all
+// of it, and every group's options, into one StateDict:
+//   param_groups.<g>.params       int64 [n]  the indices of the group's parameters
+//   param_groups.<g>.<option>     float64 0-d, one per option ("lr", ...)
+//   state.<i>.step                int64 0-d  updates made to parameter i
+//   state.<i>.<buffer>            the parameter's state ("exp_avg", ...)
+// where parameters are numbered across groups in order, as in PyTorch.
+#pragma once
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "../tensor/state_dict.h"
+#include "../tensor/tensor.h"
+
+namespace nabla::optim {
+
+// Hyper-parameters by name: {{"lr", 0.1}, {"momentum", 0.9}}.
+using Options = std::map<std::string, double>;
+
+struct ParamGroup {
+  std::vector<Tensor> params;
+  Options options;  // complete once the group is in an optimizer
+
+  ParamGroup(std::vector<Tensor> params_, Options options_ = {})  // NOLINT: {params, {{"lr", 0.1}}} reads naturally
+      : params(std::move(params_)), options(std::move(options_)) {}
+
+  bool has(const std::string& name) const { return options.count(name) != 0; }
+  // The option's value, or an Error naming the missing option.
+  double get(const std::string& name) const;
+  bool flag(const std::string& name) const { return get(name) != 0.0; }  // boolean options
+  void set(const std::string& name, double value) { options[name] = value; }
+  double lr() const { return get("lr"); }
+  void set_lr(double lr) { set("lr", lr); }
+};
+
+// What an optimizer keeps for one parameter.
+struct ParamState {
+  int64_t step = 0;   // updates made so far
+  StateDict buffers;  // tensors shaped like the parameter: "exp_avg", "momentum_buffer", ...
+};
+
+class Optimizer {
+ public:
+  virtual ~Optimizer() = default;
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
+
+  // One update of every parameter that has a .grad (the others are skipped),
+  // without recording a graph; each updated parameter's version is bumped.
+  void step();
+  // Sets every parameter's .grad to none (PyTorch's set_to_none=True).
+  void zero_grad();
+
+  // Adds a group; options it does not give come from the defaults. Its
+  // parameters must be floating, contiguous leaves not already optimized.
+  void add_param_group(ParamGroup group);
+  std::vector<ParamGroup>& param_groups() { return groups_; }
+  const std::vector<ParamGroup>& param_groups() const { return groups_; }
+  const Options& defaults() const { return defaults_; }
+  const std::string& name() const { return name_; }
+  // The state of `param`, or nullptr before its first step.
+  const ParamState* state(const Tensor& param) const;
+
+  // The whole optimizer state (layout above). Tensors are shared, not
+  // copied: save or clone them before the next step() if you keep them.
+  StateDict state_dict() const;
+  // Restores a state_dict() of an optimizer of this kind over the same
+  // parameters (copies; dtypes follow the parameters). Everything is checked
+  // before anything changes: group and parameter counts, option and buffer
+  // names, shapes. Any mismatch is an Error and the optimizer is untouched.
+  void load_state_dict(const StateDict& state);
+
+ protected:
+  // `defaults` lists every option the optimizer knows; NaN marks a required
+  // option without default (SGD's lr). `buffers` names every state buffer it
+  // may keep (used to validate load_state_dict).
+  Optimizer(std::string name, Options defaults, std::vector<std::string> buffers);
+  // Derived constructors call this last (virtual calls work from there).
+  void add_param_groups(std::vector<ParamGroup> groups);
+  // Throws an Error for bad hyper-parameters (negative lr, beta >= 1, ...).
+  virtual void check_options(const Options& options) const = 0;
+  // Updates one parameter in place from its (contiguous) gradient; the
+  // base has bumped state.step already and bumps the version afterwards.
+  virtual void update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) = 0;
+  // The state buffer `name` of the parameter, made (zeros, or `fill`) when absent.
+  static Tensor buffer(ParamState& state, const std::string& name, const Tensor& param, double fill = 0.0);
+
+ private:
+  void check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const;
+
+  std::string name_;
+  Options defaults_;
+  std::vector<std::string> buffer_names_;
+  std::vector<ParamGroup> groups_;
+  std::unordered_map<const TensorImpl*, ParamState> state_;
+};
+
+}  // namespace nabla::optim

@@ -1,0 +1,53 @@
+#include "sgd.h"
+
+#include <limits>
+
+#include "kernel_args.h"
+
+namespace nabla::optim {
+namespace {
+Options with_defaults(const Options& given) {
+  Options o = {{"lr", std::numeric_limits<double>::quiet_NaN()},  // required
+               {"momentum", 0.0},
+               {"dampening", 0.0},
+               {"weight_decay", 0.0},
+               {"nesterov", 0.0},
+               {"maximize", 0.0}};
+  for (const auto& [name, value] : given) o[name] = value;
+  return o;
+}
+}  // namespace
+
+SGD::SGD(std::vector<Tensor> params, const Options& options)
+    : SGD(std::vector<ParamGroup>{{std::move(params)}}, options) {}
+
+SGD::SGD(std::vector<ParamGroup> groups, const Options& defaults)
+    : Optimizer("SGD", with_defaults(defaults), {"momentum_buffer"}) {
+  add_param_groups(std::move(groups));
+}
+
+void SGD::check_options(const Options& o) const {
+  NABLA_CHECK(o.at("lr") >= 0, "SGD", "invalid learning rate lr=", o.at("lr"), " (must be >= 0)");
+  NABLA_CHECK(o.at("momentum") >= 0, "SGD", "invalid momentum=", o.at("momentum"), " (must be >= 0)");
+  NABLA_CHECK(o.at("weight_decay") >= 0, "SGD", "invalid weight_decay=", o.at("weight_decay"), " (must be >= 0)");
+  NABLA_CHECK(o.at("nesterov") == 0 || (o.at("momentum") > 0 && o.at("dampening") == 0), "SGD",
+              "nesterov momentum requires momentum > 0 and dampening 0, got momentum=", o.at("momentum"),
+              ", dampening=", o.at("dampening"));
+}
+
+void SGD::update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
+  const double momentum = group.get("momentum");
+  // The buffer is born at the first step with momentum, holding that step's gradient.
+  const bool first = momentum != 0 && !state.buffers.contains("momentum_buffer");
+  Tensor buf = momentum != 0 ? buffer(state, "momentum_buffer", param) : Tensor();
+  kernels::SgdHyper h{group.lr(),
+                      momentum,
+                      group.get("dampening"),
+                      group.get("weight_decay"),
+                      group.flag("nesterov"),
+                      group.flag("maximize"),
+                      first};
+  kernels::sgd_step(detail::kview(param), detail::kview(grad), detail::kview_or_null(buf), h);
+}
+
+}  // namespace nabla::optim
