@@ -38,6 +38,7 @@
 #include "nn/reshape.h"
 #include "nn/rnn.h"
 #include "nn/serialize.h"
+#include "nn/transformer.h"
 #include "optim/adagrad.h"
 #include "optim/adam.h"
 #include "optim/clip_grad.h"

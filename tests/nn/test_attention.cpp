@@ -1,4 +1,5 @@
-// Scaled dot-product attention and MultiheadAttention against PyTorch 1.13
+// Scaled dot-product attention, MultiheadAttention and TransformerEncoderLayer
+// against PyTorch 1.13
 // (fixtures from tests/data/make_rnn_fixtures.py), plus gradient checks,
 // masks and errors.
 #include <nabla/nabla.h>
@@ -191,4 +192,66 @@ TEST_CASE("MultiheadAttention: errors", "[attention]") {
   REQUIRE_THROWS_WITH(mha.forward(x, x, x, Tensor(), true, zeros({5, 4}, kBool)), Contains("attn_mask must be"));
   REQUIRE_THROWS_WITH(mha.forward(x, x, x, zeros({3, 5}, kInt64)), Contains("bool or floating"));
   REQUIRE_THROWS_WITH(mha(x.astype(kFloat64)), Contains("dtype"));
+}
+
+// ---- TransformerEncoderLayer --------------------------------------------------------------
+
+namespace {
+// One fixture case in eval mode (dropout off): output and every gradient.
+void check_encoder(nn::TransformerEncoderLayer& layer, const std::string& name, bool use_is_causal) {
+  load_parameters(layer, name, {"src", "src_mask", "src_key_padding_mask", "output"});
+  layer.eval();
+  Tensor src = load(name, "src").requires_grad_();
+  Tensor padding = load(name, "src_key_padding_mask");
+  Tensor y = use_is_causal ? layer.forward(src, Tensor(), padding, /*is_causal=*/true)
+                           : layer.forward(src, load(name, "src_mask"), padding);
+  require_close(y, name, "output");
+  weighted(y, name, "output").backward();
+  require_close(src.grad(), name, "grad.src");
+  require_parameter_grads(layer, name);
+}
+}  // namespace
+
+TEST_CASE("TransformerEncoderLayer (post-norm, relu) matches PyTorch in eval mode", "[attention][transformer]") {
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.1, "relu");
+  check_encoder(layer, "encoder_post_relu", false);
+  nn::TransformerEncoderLayer causal(8, 2, 16, 0.1, "relu");
+  check_encoder(causal, "encoder_post_relu", true);
+}
+
+TEST_CASE("TransformerEncoderLayer (pre-norm, gelu, batch_first) matches PyTorch in eval mode",
+          "[attention][transformer]") {
+  nn::TransformerEncoderLayer layer(8, 2, 16, 0.1, "gelu", 1e-5, /*batch_first=*/true, /*norm_first=*/true);
+  check_encoder(layer, "encoder_pre_gelu_bf", false);
+}
+
+TEST_CASE("TransformerEncoderLayer: PyTorch's children, training mode, errors", "[attention][transformer]") {
+  nn::TransformerEncoderLayer layer(8, 2, 16);
+  std::vector<std::string> children;
+  for (const auto& [n, m] : layer.named_children()) children.push_back(n);
+  REQUIRE(children == std::vector<std::string>{"self_attn", "linear1", "dropout", "linear2", "norm1", "norm2",
+                                               "dropout1", "dropout2"});
+  StateDict sd = layer.state_dict();
+  REQUIRE(sd.size() == 12);
+  REQUIRE(sd.at("self_attn.in_proj_weight").shape() == Shape{24, 8});
+  REQUIRE(sd.at("linear1.weight").shape() == Shape{16, 8});
+  REQUIRE(sd.at("linear2.weight").shape() == Shape{8, 16});
+  REQUIRE(sd.at("norm2.bias").shape() == Shape{8});
+  REQUIRE(nn::TransformerEncoderLayer(8, 2).state_dict().at("linear1.weight").shape() == Shape{2048, 8});
+
+  // forward(src) has no masks; training mode applies the dropouts.
+  Generator g(8);
+  Tensor src = randn({5, 3, 8}, g);
+  layer.eval();
+  Tensor eval_out = layer(src);
+  REQUIRE(eval_out.shape() == Shape{5, 3, 8});
+  REQUIRE(equal(layer(src), eval_out));
+  layer.train();
+  REQUIRE_FALSE(allclose(layer(src), eval_out));
+  // Unbatched [S, d_model].
+  layer.eval();
+  REQUIRE(max_abs_diff(layer(src.select(1, 1)), eval_out.select(1, 1)) < 1e-5);
+
+  REQUIRE_THROWS_WITH(nn::TransformerEncoderLayer(8, 2, 16, 0.1, "tanh"), Contains("relu") && Contains("gelu"));
+  REQUIRE_THROWS_WITH(layer(randn({5, 3, 6}, g)), Contains("MultiheadAttention.forward"));
 }
