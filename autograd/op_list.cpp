@@ -115,6 +115,9 @@ const std::vector<std::string>& differentiable_ops() {
       "avg_pool2d",
       "avg_pool2d_backward",
       "adaptive_avg_pool2d",
+      // nn/functional: attention, embedding (attention.h, embedding.h)
+      "scaled_dot_product_attention",
+      "embedding",
   };
   return ops;
 }
