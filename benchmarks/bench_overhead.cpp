@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
+
 using namespace nabla;
 
 namespace {
@@ -65,31 +67,16 @@ double time_op(const std::string& op, int reps) {
     auto stop = std::chrono::steady_clock::now();
     if (rep >= kWarmupReps) ns.push_back(std::chrono::duration<double, std::nano>(stop - start).count() / kChainLength);
   }
-  std::sort(ns.begin(), ns.end());
-  return (ns[(ns.size() - 1) / 2] + ns[ns.size() / 2]) / 2;
+  return bench::median(ns);
 }
 
-int threads_from_env() {
-  const char* env = std::getenv("OMP_NUM_THREADS");
-  int n = env ? std::atoi(env) : 0;
-  return n > 0 ? n : 1;
-}
-
-// Runs a peer program and collects its ns_per_op by op from its JSON lines.
-std::map<std::string, double> run_peer(const std::string& command) {
+// A peer's ns_per_op by op, from its JSON lines.
+std::map<std::string, double> ns_by_op(const std::vector<std::string>& lines) {
   std::map<std::string, double> out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return out;
-  char line[512];
-  while (std::fgets(line, sizeof line, pipe)) {
-    std::fputs(line, stdout);  // the peer's own lines, unchanged
-    const char* op = std::strstr(line, "\"op\": \"");
-    const char* ns = std::strstr(line, "\"ns_per_op\": ");
-    if (!op || !ns) continue;
-    op += 7;
-    out[std::string(op, std::strchr(op, '"'))] = std::atof(ns + 13);
+  for (const std::string& line : lines) {
+    std::string op = bench::json_string(line, "op");
+    if (!op.empty()) out[op] = bench::json_number(line, "ns_per_op");
   }
-  pclose(pipe);
   return out;
 }
 
@@ -112,9 +99,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_overhead: --reps must be >= 1\n");
     return 2;
   }
-  // OpenMP reads OMP_NUM_THREADS itself; setting it here makes the default 1.
-  const int threads = threads_from_env();
-  setenv("OMP_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  const int threads = bench::threads_from_env();
+  nabla::set_num_threads(threads);
 
   std::map<std::string, double> nabla_ns;
   for (const char* op : kOps) {
@@ -129,10 +115,11 @@ int main(int argc, char** argv) {
   if (peers) {
     const std::string args = " --reps " + std::to_string(reps);
 #ifdef NABLA_LIBTORCH_BENCH
-    peer_ns["libtorch"] = run_peer(std::string(NABLA_LIBTORCH_BENCH) + args + " 2>/dev/null");
+    peer_ns["libtorch"] = ns_by_op(bench::run_peer(std::string(NABLA_LIBTORCH_BENCH) + args + " 2>/dev/null"));
 #endif
 #ifdef NABLA_PYTORCH_BENCH
-    peer_ns["pytorch"] = run_peer("/usr/bin/python3 " + std::string(NABLA_PYTORCH_BENCH) + args + " 2>/dev/null");
+    peer_ns["pytorch"] =
+        ns_by_op(bench::run_peer("/usr/bin/python3 " + std::string(NABLA_PYTORCH_BENCH) + args + " 2>/dev/null"));
 #endif
   }
   for (const auto& [impl, by_op] : peer_ns)

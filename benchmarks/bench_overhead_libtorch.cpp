@@ -20,12 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_common.h"
+
 namespace {
 
 constexpr int kChainLength = 1000;       // K: recorded ops per rep
 constexpr int kWarmupReps = 20;          // untimed reps: allocator and caches warm
 constexpr int kDefaultReps = 200;        // R: timed reps, the median is reported
-constexpr int kDefaultThreads = 1;       // when OMP_NUM_THREADS is unset
 constexpr int64_t kVectorSize = 4;       // add/mul/relu operate on 4 elements
 constexpr int64_t kMatrixSize = 4;       // matmul is 4x4 @ 4x4
 constexpr float kAddStep = 1e-3f;        // y + w: K steps add only 1.0
@@ -95,27 +96,6 @@ double time_op(const std::string& op, int reps) {
   return (ns_per_op[(n - 1) / 2] + ns_per_op[n / 2]) / 2;
 }
 
-int threads_from_env() {
-  const char* env = std::getenv("OMP_NUM_THREADS");
-  const int n = env ? std::atoi(env) : 0;
-  return n > 0 ? n : kDefaultThreads;
-}
-
-// The BLAS actually mapped into this process: Debian's torch links the
-// generic libblas.so.3 (loaded at startup), and the alternatives system
-// decides whether that is OpenBLAS or the ~30x slower reference BLAS.
-std::string loaded_blas() {
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const auto pos = line.find('/');
-    if (pos != std::string::npos && line.find("libblas") != std::string::npos) {
-      return line.substr(pos);
-    }
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,10 +113,10 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const int threads = threads_from_env();
+  const int threads = bench::threads_from_env();
   at::set_num_threads(threads);  // same call torch::set_num_threads makes
 
-  std::fprintf(stderr, "# libtorch %s, blas: %s\n", TORCH_VERSION, loaded_blas().c_str());
+  std::fprintf(stderr, "# libtorch %s, blas: %s\n", TORCH_VERSION, bench::loaded_blas().c_str());
 
   for (const char* op : kOps) {
     const double ns = time_op(op, reps);

@@ -1,0 +1,88 @@
+// What every nabla benchmark executable shares: the thread count from
+// OMP_NUM_THREADS (default 1), medians, peak memory, and running a peer
+// program (the LibTorch or PyTorch twin) to collect its JSON lines.
+#pragma once
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace bench {
+
+// OMP_NUM_THREADS, or 1 when unset; exported again so that peers started
+// from this process use the same count.
+inline int threads_from_env() {
+  const char* env = std::getenv("OMP_NUM_THREADS");
+  int n = env ? std::atoi(env) : 0;
+  n = n > 0 ? n : 1;
+  setenv("OMP_NUM_THREADS", std::to_string(n).c_str(), 1);
+  return n;
+}
+
+inline double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  return (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
+}
+
+// The peak resident set size of this process so far, in MiB.
+inline double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// The number after "key": in a JSON line, or NaN when absent.
+inline double json_number(const std::string& line, const std::string& key) {
+  const std::string pattern = "\"" + key + "\": ";
+  size_t pos = line.find(pattern);
+  return pos == std::string::npos ? std::nan("") : std::atof(line.c_str() + pos + pattern.size());
+}
+
+// The string after "key": in a JSON line, or "" when absent.
+inline std::string json_string(const std::string& line, const std::string& key) {
+  const std::string pattern = "\"" + key + "\": \"";
+  size_t pos = line.find(pattern);
+  if (pos == std::string::npos) return "";
+  pos += pattern.size();
+  return line.substr(pos, line.find('"', pos) - pos);
+}
+
+// Runs a peer's command; echoes and returns its JSON lines (those starting
+// with '{'). Its other output (progress, notes on stderr) is left alone.
+inline std::vector<std::string> run_peer(const std::string& command) {
+  std::vector<std::string> lines;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return lines;
+  char buf[1024];
+  while (std::fgets(buf, sizeof buf, pipe)) {
+    std::fputs(buf, stdout);  // the peer's own lines, unchanged
+    std::fflush(stdout);
+    if (buf[0] == '{') lines.emplace_back(buf);
+  }
+  pclose(pipe);
+  return lines;
+}
+
+inline // The BLAS actually mapped into this process: Debian's torch links the
+// generic libblas.so.3 (loaded at startup), and the alternatives system
+// decides whether that is OpenBLAS or the ~30x slower reference BLAS.
+std::string loaded_blas() {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    const auto pos = line.find('/');
+    if (pos != std::string::npos && line.find("libblas") != std::string::npos) {
+      return line.substr(pos);
+    }
+  }
+  return "unknown";
+}
+
+}  // namespace bench
