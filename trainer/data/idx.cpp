@@ -71,40 +71,39 @@ Tensor read_idx(const std::string& path, DType dtype) {
   const size_t start = 4 + 4 * static_cast<size_t>(ndim);
   NABLA_CHECK(bytes.size() - start == count * width, "read_idx", "'", path, "' holds ", bytes.size() - start,
               " data bytes but its shape ", shape_str(shape), " needs ", count * width, " (truncated?)");
-  // Decode into float64 (exact for every IDX type), then convert once.
-  Tensor t = empty(shape, kFloat64);
-  double* out = t.data<double>();
+  // Decode straight into the requested dtype: a 60,000-image file is
+  // 47 MB of bytes but 188 MB as float32, so no intermediate copies.
+  Tensor t = empty(shape, dtype);
   const unsigned char* p = bytes.data() + start;
-  for (uint64_t i = 0; i < count; ++i, p += width) {
-    const uint64_t raw = big_endian(p, width);
+  auto value = [type, width](const unsigned char* q) -> double {
+    const uint64_t raw = big_endian(q, width);
     switch (type) {
       case 0x08:
-        out[i] = static_cast<double>(raw);
-        break;
+        return static_cast<double>(raw);
       case 0x09:
-        out[i] = static_cast<int8_t>(raw);
-        break;
+        return static_cast<int8_t>(raw);
       case 0x0B:
-        out[i] = static_cast<int16_t>(raw);
-        break;
+        return static_cast<int16_t>(raw);
       case 0x0C:
-        out[i] = static_cast<int32_t>(raw);
-        break;
+        return static_cast<int32_t>(raw);
       case 0x0D: {
         uint32_t bits = static_cast<uint32_t>(raw);
         float f;
         std::memcpy(&f, &bits, 4);
-        out[i] = f;
-        break;
+        return f;
       }
       default: {
         double d;
         std::memcpy(&d, &raw, 8);
-        out[i] = d;
+        return d;
       }
     }
-  }
-  return t.to(dtype);
+  };
+  NABLA_DISPATCH_ALL(dtype, T, {
+    T* out = t.data<T>();
+    for (uint64_t i = 0; i < count; ++i, p += width) out[i] = static_cast<T>(value(p));
+  });
+  return t;
 }
 
 MnistSplit load_mnist(const std::string& dir, bool train) {
@@ -119,7 +118,8 @@ MnistSplit load_mnist(const std::string& dir, bool train) {
     return plain;
   };
   MnistSplit s;
-  s.images = read_idx(find("-images-idx3-ubyte"), kFloat32) * (1.0 / 255.0);
+  s.images = read_idx(find("-images-idx3-ubyte"), kFloat32);
+  s.images.mul_(1.0 / 255.0);  // in place: no second 188 MB copy
   s.labels = read_idx(find("-labels-idx1-ubyte"), kInt64);
   NABLA_CHECK(s.images.ndim() == 3 && s.labels.ndim() == 1 && s.images.size(0) == s.labels.size(0), "load_mnist",
               "images ", shape_str(s.images.shape()), " and labels ", shape_str(s.labels.shape()), " do not match");
