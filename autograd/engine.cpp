@@ -106,9 +106,10 @@ void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_grap
   }
   Tensor current(leaf->grad);
   if (!current.defined()) {
-    // Take g itself only if nobody else holds it; otherwise copy, so a later
-    // in-place accumulation cannot write into someone else's tensor.
-    bool exclusive = g.impl_ptr().use_count() <= 2 && g.storage().use_count() == 1;
+    // Take g itself only if nobody else holds it and it is a plain dense
+    // tensor; otherwise copy, so a later in-place accumulation can neither
+    // write into someone else's tensor nor through a broadcast (stride-0) view.
+    bool exclusive = g.impl_ptr().use_count() <= 2 && g.storage().use_count() == 1 && g.is_contiguous();
     leaf->grad = create_graph ? g.impl_ptr() : (exclusive ? g.detach() : g.detach().clone()).impl_ptr();
   } else if (!create_graph && !current.requires_grad()) {
     NoGradGuard guard;
