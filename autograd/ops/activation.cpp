@@ -41,7 +41,13 @@ Tensor gelu_tanh(const Tensor& x) {
 
 Tensor silu(const Tensor& x) { return x * sigmoid(x); }
 
-Tensor softplus(const Tensor& x) { return relu(x) + log1p(exp(-abs(x))); }
+// m = max(x, 0) held constant: log(e^-m + e^(x-m)) never overflows, and its
+// gradient is exactly σ(x) everywhere - also at x = 0, where the textbook
+// max(x,0) + log1p(e^-|x|) gives 0 (both kinks' one-sided choices are 0).
+Tensor softplus(const Tensor& x) {
+  Tensor m = relu(x).detach();
+  return m + log(exp(-m) + exp(x - m));
+}
 
 Tensor log_softmax(const Tensor& x, int64_t axis) { return x - logsumexp(x, {axis}, true); }
 

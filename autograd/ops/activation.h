@@ -7,8 +7,9 @@
 //   gelu(x)        = x Φ(x) = ½x(1 + erf(x/√2))               (exact form)
 //   gelu_tanh(x)   = ½x(1 + tanh(√(2/π)(x + 0.044715x³)))     (tanh form)
 //   silu(x)        = x σ(x)
-//   softplus(x)    = log(1 + eˣ), computed as max(x,0) + log1p(e^-|x|) so
-//                    it neither overflows for large x nor loses digits
+//   softplus(x)    = log(1 + eˣ), computed as m + log(e^-m + e^(x-m)) with
+//                    m = max(x, 0) held constant, so it never overflows and
+//                    its gradient is σ(x) everywhere (x = 0 included)
 //   log_softmax(x) = x - logsumexp(x)  along `axis`
 //   softmax(x)     = exp(log_softmax(x))
 //   dropout(x, p)  = x · mask / (1 - p), mask ~ Bernoulli(1 - p) drawn from

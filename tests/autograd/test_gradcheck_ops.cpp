@@ -115,6 +115,16 @@ TEST_CASE("gradcheck: silu", "[gradcheck]") {
 TEST_CASE("gradcheck: softplus", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return softplus(x); }, away_from_zero(4)));
 }
+
+TEST_CASE("softplus: gradient sigmoid(x) at 0 too, no overflow for large |x|", "[activation]") {
+  Tensor x = tensor({-800.0, -1.0, 0.0, 1.0, 800.0}, kFloat64).requires_grad_();
+  Tensor y = softplus(x);
+  y.sum().backward();
+  CHECK(allclose(y, tensor({0.0, std::log1p(std::exp(-1.0)), std::log(2.0), 1.0 + std::log1p(std::exp(-1.0)), 800.0},
+                           kFloat64)));
+  CHECK(allclose(x.grad(), sigmoid(x.detach())));
+  CHECK(x.grad().index({2}).item() == 0.5);
+}
 TEST_CASE("gradcheck: softmax", "[gradcheck]") {
   REQUIRE(check1([](auto x) { return softmax(x, -1); }, leaf({3, 4})));
   REQUIRE(check1([](auto x) { return softmax(x, 0); }, leaf({3, 4}, 2)));
