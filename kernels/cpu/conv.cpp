@@ -14,37 +14,16 @@
 // Images are spread over OpenMP threads, each with its own col buffer
 // (O(C·K²·OH·OW) memory per thread, not per batch). Inside a parallel region
 // Eigen's GEMM runs serially; a single big image gets Eigen's own threads.
-#include <Eigen/Core>
 #include <algorithm>
 #include <memory>
 #include <vector>
 
 #include "cpu_kernels.h"
+#include "gemm.h"
 #include "parallel.h"
 
 namespace nabla::kernels::cpu {
 namespace {
-
-template <class T>
-using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using MatMap = Eigen::Map<RowMat<T>>;
-template <class T>
-using ConstMatMap = Eigen::Map<const RowMat<T>>;
-
-// c (=|+=) a · b. Tiny products skip Eigen's GEMM blocking (see matmul.cpp).
-template <class C, class A, class B>
-void gemm(C&& c, const A& a, const B& b, bool accumulate) {
-  const bool tiny = a.rows() * a.cols() * b.cols() <= 4096;
-  if (tiny && accumulate)
-    c.noalias() += a.lazyProduct(b);
-  else if (tiny)
-    c.noalias() = a.lazyProduct(b);
-  else if (accumulate)
-    c.noalias() += a * b;
-  else
-    c.noalias() = a * b;
-}
 
 // The output positions o in [0, out) whose input position o·s + offset lies
 // in [0, in): the range [lo, hi), so the inner loops need no bounds checks.
@@ -147,8 +126,9 @@ void conv2d_typed(const Conv2dGeometry& g, T* y, const T* x, const T* w, const T
           if (!direct) im2col(g, g.in_channels, xn, buffer.get());
           T* yn = y + n * g.out_channels * L;
           for (int64_t k = 0; k < G; ++k)
-            gemm(MatMap<T>(yn + k * cog * L, cog, L), ConstMatMap<T>(w + k * cog * rows, cog, rows),
-                 ConstMatMap<T>(col + k * rows * L, rows, L), false);
+            // y_k [cog, L] = W_k [cog, rows] · col_k [rows, L]
+            gemm(GemmArgs<T>{cog, L, rows, w + k * cog * rows, rows, false, col + k * rows * L, L, false,
+                             yn + k * cog * L, L, false});
           add_bias(yn, b, g.out_channels, L);
         }
       },
@@ -169,8 +149,9 @@ void conv_transpose2d_typed(const Conv2dGeometry& g, T* x, const T* y, const T* 
           T* col = direct ? xn : buffer.get();
           const T* yn = y + n * g.out_channels * L;
           for (int64_t k = 0; k < G; ++k)
-            gemm(MatMap<T>(col + k * rows * L, rows, L), ConstMatMap<T>(w + k * cog * rows, cog, rows).transpose(),
-                 ConstMatMap<T>(yn + k * cog * L, cog, L), false);
+            // col_k [rows, L] = W_kᵀ [rows, cog] · y_k [cog, L]  (W_kᵀ: W_k read column-major)
+            gemm(GemmArgs<T>{rows, L, cog, w + k * cog * rows, rows, true, yn + k * cog * L, L, false,
+                             col + k * rows * L, L, false});
           if (!direct) col2im(g, g.in_channels, buffer.get(), xn);
           add_bias(xn, b, g.in_channels, plane);
         }
@@ -203,8 +184,9 @@ void conv2d_weight_typed(const Conv2dGeometry& g, T* w, const T* x, const T* y) 
             if (!direct) im2col(g, g.in_channels, xn, buffer.get());
             const T* yn = y + n * g.out_channels * L;
             for (int64_t k = 0; k < G; ++k)
-              gemm(MatMap<T>(acc + k * cog * rows, cog, rows), ConstMatMap<T>(yn + k * cog * L, cog, L),
-                   ConstMatMap<T>(col + k * rows * L, rows, L).transpose(), true);
+              // acc_k [cog, rows] += y_k [cog, L] · col_kᵀ [L, rows]  (col_kᵀ: col_k read column-major)
+              gemm(GemmArgs<T>{cog, rows, L, yn + k * cog * L, L, false, col + k * rows * L, L, true,
+                               acc + k * cog * rows, rows, true});
           }
         }
       },

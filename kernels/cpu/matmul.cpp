@@ -1,33 +1,32 @@
-// Batched GEMM through Eigen. A transposed operand (inner stride != 1 but
+// Batched GEMM through gemm() (gemm.h). A transposed operand (inner stride != 1 but
 // outer stride 1) is mapped as column-major instead of being copied, so the
 // backward products dA = dY Bᵀ and dB = Aᵀ dY cost no transposes.
-#include <Eigen/Core>
+#include <vector>
 
 #include "cpu_kernels.h"
+#include "gemm.h"
 #include "parallel.h"
 
 namespace nabla::kernels::cpu {
 namespace {
 
+// The b-th [rows, cols] matrix of a 3-D view as a gemm operand: row-major
+// when its columns are contiguous, column-major when its rows are (a
+// transposed view), otherwise copied into `scratch` (rare: a doubly strided
+// view).
 template <class T>
-using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using ColMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
-using OStride = Eigen::OuterStride<>;
-
-// Calls f(map) with `v`'s b-th [rows, cols] matrix mapped row- or column-major.
-template <class T, class F>
-void with_matrix(const View& v, int64_t b, F f) {
+void operand(const View& v, int64_t b, std::vector<T>& scratch, const T*& p, int64_t& ld, bool& colmajor) {
   const T* base = static_cast<const T*>(v.data) + b * v.strides[0];
-  const int64_t rows = v.shape[1], cols = v.shape[2];
-  const int64_t rs = v.strides[1], cs = v.strides[2];
+  const int64_t rows = v.shape[1], cols = v.shape[2], rs = v.strides[1], cs = v.strides[2];
   if (cs == 1 || cols == 1) {
-    f(Eigen::Map<const RowMat<T>, 0, OStride>(base, rows, cols, OStride(rows == 1 ? cols : rs)));
+    p = base, ld = rows == 1 ? cols : rs, colmajor = false;
   } else if (rs == 1 || rows == 1) {
-    f(Eigen::Map<const ColMat<T>, 0, OStride>(base, rows, cols, OStride(cols == 1 ? rows : cs)));
-  } else {  // neither layout: fall back to a strided map (slow but correct)
-    using S = Eigen::Stride<Eigen::Dynamic, Eigen::Dynamic>;
-    f(Eigen::Map<const RowMat<T>, 0, S>(base, rows, cols, S(rs, cs)));
+    p = base, ld = cs, colmajor = true;
+  } else {
+    scratch.resize(static_cast<size_t>(rows * cols));
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) scratch[i * cols + j] = base[i * rs + j * cs];
+    p = scratch.data(), ld = cols, colmajor = false;
   }
 }
 
@@ -35,21 +34,11 @@ template <class T>
 void matmul_typed(const View& out, const View& a, const View& b) {
   const int64_t batch = out.shape[0], m = out.shape[1], n = out.shape[2], k = a.shape[2];
   auto one = [&](int64_t i) {
-    Eigen::Map<RowMat<T>> c(static_cast<T*>(out.data) + i * m * n, m, n);
-    if (k == 0) {
-      c.setZero();
-      return;
-    }
-    with_matrix<T>(a, i, [&](const auto& ma) {
-      with_matrix<T>(b, i, [&](const auto& mb) {
-        // For tiny products Eigen's lazy (coefficient-wise) product skips the
-        // blocking/packing machinery of the GEMM path, which dominates there.
-        if (m * n * k <= 4096)
-          c.noalias() = ma.lazyProduct(mb);
-        else
-          c.noalias() = ma * mb;
-      });
-    });
+    std::vector<T> sa, sb;
+    GemmArgs<T> g{m, n, k, nullptr, 0, false, nullptr, 0, false, static_cast<T*>(out.data) + i * m * n, n, false};
+    operand(a, i, sa, g.a, g.lda, g.a_colmajor);
+    operand(b, i, sb, g.b, g.ldb, g.b_colmajor);
+    gemm(g);
   };
   if (batch == 1) {
     one(0);

@@ -1,0 +1,41 @@
+// gemm: the one matrix product every CPU kernel uses (matmul, conv).
+//
+//   C[m, n] = A[m, k] · B[k, n]        (C += A·B when accumulate)
+//
+// C is row-major with leading dimension ldc. A and B are row-major with
+// leading dimension lda/ldb, or - with a_colmajor/b_colmajor - column-major,
+// which is how a transposed view is passed without copying it.
+//
+// Eigen does the work. Portable builds (no -march=native) compile Eigen for
+// the x86-64 baseline (SSE2), which runs its GEMM at about a third of what
+// AVX2 + FMA reach; so the same Eigen code is also built for AVX2 + FMA into
+// its own small library (kernels/cpu/gemm_avx2.cpp) and picked at run time
+// when the CPU has both. Products small enough that packing for the GEMM
+// costs more than it saves go through a plain loop-product instead.
+#pragma once
+#include <cstdint>
+
+namespace nabla::kernels::cpu {
+
+template <class T>
+struct GemmArgs {
+  int64_t m, n, k;
+  const T* a;
+  int64_t lda;
+  bool a_colmajor;
+  const T* b;
+  int64_t ldb;
+  bool b_colmajor;
+  T* c;
+  int64_t ldc;
+  bool accumulate;
+};
+
+void gemm(const GemmArgs<float>& args);
+void gemm(const GemmArgs<double>& args);
+void gemm(const GemmArgs<int64_t>& args);
+
+// Which implementation gemm() uses for float/double: "avx2+fma" or "baseline".
+const char* gemm_isa();
+
+}  // namespace nabla::kernels::cpu
