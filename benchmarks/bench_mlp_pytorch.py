@@ -17,6 +17,8 @@ import time
 import numpy as np
 import torch
 
+from bench_common import loaded_blas
+
 BATCH = 32  # examples per step
 LR = 0.01  # SGD learning rate
 MOMENTUM = 0.9  # SGD momentum
@@ -41,15 +43,6 @@ def load(data_dir, split):
     images = torch.from_numpy(read_idx(path("images-idx3-ubyte")).astype(np.float32) / 255.0).reshape(-1, 784)
     labels = torch.from_numpy(read_idx(path("labels-idx1-ubyte")).astype(np.int64))
     return images, labels
-
-
-def loaded_blas():
-    """The BLAS mapped into this process (OpenBLAS, or the slow reference one)."""
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            if "libblas" in line and "/" in line:
-                return line[line.index("/"):].strip()
-    return "unknown"
 
 
 def main():

@@ -15,6 +15,8 @@ import time
 
 import torch
 
+from bench_common import loaded_blas
+
 CHAIN_LENGTH = 1000  # K: recorded ops per rep
 WARMUP_REPS = 20  # untimed reps: allocator and caches warm
 DEFAULT_REPS = 200  # R: timed reps, the median is reported
@@ -79,17 +81,6 @@ def time_op(op, reps):
         if rep >= WARMUP_REPS:
             ns_per_op.append((stop - start) / CHAIN_LENGTH)
     return statistics.median(ns_per_op)
-
-
-def loaded_blas():
-    """The BLAS actually mapped into this process: Debian's torch links the
-    generic libblas.so.3 (loaded at import), and the alternatives system
-    decides whether that is OpenBLAS or the ~30x slower reference BLAS."""
-    with open("/proc/self/maps") as maps:
-        for line in maps:
-            if "libblas" in line and "/" in line:
-                return line[line.index("/"):].strip()
-    return "unknown"
 
 
 def main():

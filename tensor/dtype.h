@@ -100,3 +100,12 @@ constexpr DType dtype_of<double>() {
     NABLA_DISPATCH_CASE(::nabla::DType::Float32, float, T, __VA_ARGS__)  \
     NABLA_DISPATCH_CASE(::nabla::DType::Float64, double, T, __VA_ARGS__) \
   }
+// NABLA_DISPATCH_FLOAT(dtype, T, "op", body...): the same for float and
+// double only; any other dtype is an Error naming the op.
+#define NABLA_DISPATCH_FLOAT(dtype, T, op, ...)                                             \
+  switch (dtype) {                                                                          \
+    NABLA_DISPATCH_CASE(::nabla::DType::Float32, float, T, __VA_ARGS__)                     \
+    NABLA_DISPATCH_CASE(::nabla::DType::Float64, double, T, __VA_ARGS__)                    \
+    default:                                                                                \
+      NABLA_CHECK(false, op, "needs float32 or float64, got ", ::nabla::dtype_name(dtype)); \
+  }

@@ -1,6 +1,11 @@
 // Small helpers shared by the tests.
 #pragma once
 #include <nabla/nabla.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
 #include <vector>
 
 namespace testing {
@@ -24,6 +29,22 @@ inline std::vector<double> values(const nabla::Tensor& t) {
   nabla::Tensor c = t.detach().astype(nabla::kFloat64).contiguous();
   const double* p = c.data<double>();
   return std::vector<double>(p, p + c.numel());
+}
+
+// A committed fixture: tests/data/<path>.npy (written by a make_*_fixtures.py).
+inline nabla::Tensor load_fixture(const std::string& path) {
+  return nabla::load_npy(std::string(NABLA_TEST_DATA_DIR) + "/" + path + ".npy");
+}
+
+// Same shape and every element within tol (absolute, plus tol relative).
+inline void require_close(const nabla::Tensor& actual, const nabla::Tensor& expected, double tol) {
+  REQUIRE(actual.defined());
+  REQUIRE(nabla::shape_str(actual.shape()) == nabla::shape_str(expected.shape()));
+  std::vector<double> a = values(actual), e = values(expected);
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - e[i]) / (1 + std::abs(e[i])));
+  INFO("largest difference " << worst);
+  REQUIRE(worst <= tol);
 }
 
 // Shorthands for gradcheck / gradgradcheck of a one- or two-input function.

@@ -202,37 +202,21 @@ const T* data_or_null(const View& v) {
 
 }  // namespace
 
-#define NABLA_CONV_DISPATCH(dtype, op, ...)                                        \
-  switch (dtype) {                                                                 \
-    case DType::Float32: {                                                         \
-      using T = float;                                                             \
-      __VA_ARGS__;                                                                 \
-      break;                                                                       \
-    }                                                                              \
-    case DType::Float64: {                                                         \
-      using T = double;                                                            \
-      __VA_ARGS__;                                                                 \
-      break;                                                                       \
-    }                                                                              \
-    default:                                                                       \
-      NABLA_CHECK(false, op, "needs float32 or float64, got ", dtype_name(dtype)); \
-  }
-
 void conv2d(const Conv2dGeometry& g, const View& y, const View& x, const View& w, const View& b) {
-  NABLA_CONV_DISPATCH(
-      y.dtype, "conv2d",
+  NABLA_DISPATCH_FLOAT(
+      y.dtype, T, "conv2d",
       conv2d_typed<T>(g, static_cast<T*>(y.data), data_or_null<T>(x), data_or_null<T>(w), data_or_null<T>(b)));
 }
 
 void conv_transpose2d(const Conv2dGeometry& g, const View& x, const View& y, const View& w, const View& b) {
-  NABLA_CONV_DISPATCH(x.dtype, "conv_transpose2d",
-                      conv_transpose2d_typed<T>(g, static_cast<T*>(x.data), data_or_null<T>(y), data_or_null<T>(w),
-                                                data_or_null<T>(b)));
+  NABLA_DISPATCH_FLOAT(x.dtype, T, "conv_transpose2d",
+                       conv_transpose2d_typed<T>(g, static_cast<T*>(x.data), data_or_null<T>(y), data_or_null<T>(w),
+                                                 data_or_null<T>(b)));
 }
 
 void conv2d_weight(const Conv2dGeometry& g, const View& w, const View& x, const View& y) {
-  NABLA_CONV_DISPATCH(w.dtype, "conv2d_weight",
-                      conv2d_weight_typed<T>(g, static_cast<T*>(w.data), data_or_null<T>(x), data_or_null<T>(y)));
+  NABLA_DISPATCH_FLOAT(w.dtype, T, "conv2d_weight",
+                       conv2d_weight_typed<T>(g, static_cast<T*>(w.data), data_or_null<T>(x), data_or_null<T>(y)));
 }
 
 }  // namespace nabla::kernels::cpu

@@ -167,42 +167,26 @@ void avg_pool2d_backward_typed(const Pool2dGeometry& g, T* dx, const T* dy) {
 
 }  // namespace
 
-#define NABLA_POOL_DISPATCH(dtype, op, ...)                                        \
-  switch (dtype) {                                                                 \
-    case DType::Float32: {                                                         \
-      using T = float;                                                             \
-      __VA_ARGS__;                                                                 \
-      break;                                                                       \
-    }                                                                              \
-    case DType::Float64: {                                                         \
-      using T = double;                                                            \
-      __VA_ARGS__;                                                                 \
-      break;                                                                       \
-    }                                                                              \
-    default:                                                                       \
-      NABLA_CHECK(false, op, "needs float32 or float64, got ", dtype_name(dtype)); \
-  }
-
 void max_pool2d(const Pool2dGeometry& g, const View& y, const View& indices, const View& x) {
-  NABLA_POOL_DISPATCH(y.dtype, "max_pool2d",
-                      max_pool2d_typed<T>(g, static_cast<T*>(y.data), static_cast<int64_t*>(indices.data),
-                                          static_cast<const T*>(x.data)));
+  NABLA_DISPATCH_FLOAT(y.dtype, T, "max_pool2d",
+                       max_pool2d_typed<T>(g, static_cast<T*>(y.data), static_cast<int64_t*>(indices.data),
+                                           static_cast<const T*>(x.data)));
 }
 
 void max_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy, const View& indices) {
-  NABLA_POOL_DISPATCH(dx.dtype, "max_pool2d_backward",
-                      max_pool2d_backward_typed<T>(g, static_cast<T*>(dx.data), static_cast<const T*>(dy.data),
-                                                   static_cast<const int64_t*>(indices.data)));
+  NABLA_DISPATCH_FLOAT(dx.dtype, T, "max_pool2d_backward",
+                       max_pool2d_backward_typed<T>(g, static_cast<T*>(dx.data), static_cast<const T*>(dy.data),
+                                                    static_cast<const int64_t*>(indices.data)));
 }
 
 void avg_pool2d(const Pool2dGeometry& g, const View& y, const View& x) {
-  NABLA_POOL_DISPATCH(y.dtype, "avg_pool2d",
-                      avg_pool2d_typed<T>(g, static_cast<T*>(y.data), static_cast<const T*>(x.data)));
+  NABLA_DISPATCH_FLOAT(y.dtype, T, "avg_pool2d",
+                       avg_pool2d_typed<T>(g, static_cast<T*>(y.data), static_cast<const T*>(x.data)));
 }
 
 void avg_pool2d_backward(const Pool2dGeometry& g, const View& dx, const View& dy) {
-  NABLA_POOL_DISPATCH(dx.dtype, "avg_pool2d_backward",
-                      avg_pool2d_backward_typed<T>(g, static_cast<T*>(dx.data), static_cast<const T*>(dy.data)));
+  NABLA_DISPATCH_FLOAT(dx.dtype, T, "avg_pool2d_backward",
+                       avg_pool2d_backward_typed<T>(g, static_cast<T*>(dx.data), static_cast<const T*>(dy.data)));
 }
 
 }  // namespace nabla::kernels::cpu

@@ -8,9 +8,7 @@ using namespace nabla;
 using nn::functional::Activation;
 
 namespace {
-Tensor fixture(const std::string& name) {
-  return load_npy(std::string(NABLA_TEST_DATA_DIR) + "/nn/linear/" + name + ".npy");
-}
+Tensor fixture(const std::string& name) { return testing::load_fixture("nn/linear/" + name); }
 void check_close(const Tensor& got, const Tensor& want, double tol = 1e-12) {
   REQUIRE(got.shape() == want.shape());
   CHECK(allclose(got.astype(kFloat64), want.astype(kFloat64), tol, tol));

@@ -13,23 +13,11 @@ namespace F = nabla::nn::functional;
 using F::Reduction;
 using testing::leaf;
 using testing::leaf_in;
+using testing::require_close;
 
 namespace {
 
-Tensor fixture(const std::string& name) {
-  return load_npy(std::string(NABLA_TEST_DATA_DIR) + "/nn/loss/" + name + ".npy");
-}
-
-// Same shape and every element within tol (absolute, plus tol relative).
-void require_close(const Tensor& actual, const Tensor& expected, double tol) {
-  REQUIRE(actual.defined());
-  REQUIRE(shape_str(actual.shape()) == shape_str(expected.shape()));
-  std::vector<double> a = testing::values(actual), e = testing::values(expected);
-  double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, std::abs(a[i] - e[i]) / (1 + std::abs(e[i])));
-  INFO("largest difference " << worst);
-  REQUIRE(worst <= tol);
-}
+Tensor fixture(const std::string& name) { return testing::load_fixture("nn/loss/" + name); }
 
 Reduction reduction_of(const std::string& name) {
   if (name == "none") return Reduction::None;
