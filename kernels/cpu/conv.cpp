@@ -15,7 +15,6 @@
 // (O(C·K²·OH·OW) memory per thread, not per batch). Inside a parallel region
 // Eigen's GEMM runs serially; a single big image gets Eigen's own threads.
 #include <algorithm>
-#include <memory>
 #include <vector>
 
 #include "cpu_kernels.h"
@@ -24,6 +23,25 @@
 
 namespace nabla::kernels::cpu {
 namespace {
+
+// The im2col buffer of one thread, kept between calls (it only grows), so a
+// training loop's steady-state steps make no system allocations.
+template <class T>
+class ColBuffer {
+ public:
+  explicit ColBuffer(int64_t n) {
+    if (n > 0 && static_cast<size_t>(n) > storage().size()) storage().resize(static_cast<size_t>(n));
+    data_ = n > 0 ? storage().data() : nullptr;
+  }
+  T* get() const { return data_; }
+
+ private:
+  static std::vector<T>& storage() {
+    thread_local std::vector<T> buffer;
+    return buffer;
+  }
+  T* data_;
+};
 
 // The output positions o in [0, out) whose input position o·s + offset lies
 // in [0, in): the range [lo, hi), so the inner loops need no bounds checks.
@@ -119,7 +137,7 @@ void conv2d_typed(const Conv2dGeometry& g, T* y, const T* x, const T* w, const T
   parallel_for(
       g.batch,
       [&](int64_t begin, int64_t end) {
-        std::unique_ptr<T[]> buffer(direct ? nullptr : new T[G * rows * L]);
+        ColBuffer<T> buffer(direct ? 0 : G * rows * L);
         for (int64_t n = begin; n < end; ++n) {
           const T* xn = x + n * g.in_channels * g.in_h * g.in_w;
           const T* col = direct ? xn : buffer.get();
@@ -143,7 +161,7 @@ void conv_transpose2d_typed(const Conv2dGeometry& g, T* x, const T* y, const T* 
   parallel_for(
       g.batch,
       [&](int64_t begin, int64_t end) {
-        std::unique_ptr<T[]> buffer(direct ? nullptr : new T[G * rows * L]);
+        ColBuffer<T> buffer(direct ? 0 : G * rows * L);
         for (int64_t n = begin; n < end; ++n) {
           T* xn = x + n * g.in_channels * plane;
           T* col = direct ? xn : buffer.get();
@@ -174,7 +192,7 @@ void conv2d_weight_typed(const Conv2dGeometry& g, T* w, const T* x, const T* y) 
   parallel_for(
       chunks,
       [&](int64_t chunk_begin, int64_t chunk_end) {
-        std::unique_ptr<T[]> buffer(direct ? nullptr : new T[G * rows * L]);
+        ColBuffer<T> buffer(direct ? 0 : G * rows * L);
         for (int64_t t = chunk_begin; t < chunk_end; ++t) {
           T* acc = t == 0 ? w : partial[t - 1].data();
           std::fill(acc, acc + w_numel, T(0));
