@@ -3,6 +3,7 @@
 // multi-index; the indexed axis takes its coordinate from `index`.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -59,7 +60,35 @@ void scatter_add(const View& out, const View& index, const View& src, int axis) 
                      }));
 }
 
+namespace {
+bool dense(const View& v) {
+  int64_t expected = 1;
+  for (int d = v.ndim - 1; d >= 0; --d) {
+    if (v.shape[d] != 1 && v.strides[d] != expected) return false;
+    expected *= v.shape[d];
+  }
+  return true;
+}
+}  // namespace
+
 void index_select(const View& out, const View& in, const View& index, int axis) {
+  if (dense(out) && dense(in) && in.dtype != DType::Bool) {
+    // Dense operands (a batch of rows taken from a dataset, an embedding
+    // lookup): each selected slice is one block of `inner` elements to copy.
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d) outer *= out.shape[d];
+    for (int d = axis + 1; d < out.ndim; ++d) inner *= out.shape[d];
+    const int64_t n_out = out.shape[axis], n_in = in.shape[axis];
+    const size_t block = static_cast<size_t>(inner) * dtype_size(in.dtype);
+    const char* src = static_cast<const char*>(in.data);
+    char* dst = static_cast<char*>(out.data);
+    for (int64_t o = 0; o < outer; ++o)
+      for (int64_t j = 0; j < n_out; ++j) {
+        const int64_t k = at<int64_t>(index, j * index.strides[0]);
+        std::memcpy(dst + (o * n_out + j) * block, src + (o * n_in + k) * block, block);
+      }
+    return;
+  }
   NABLA_DISPATCH_ALL(in.dtype, T, for_each_position(out.ndim, out.shape, [&](const int64_t* c) {
                        int64_t k = at<int64_t>(index, c[axis] * index.strides[0]);
                        int64_t src = offset_of(in, c) + (k - c[axis]) * in.strides[axis];

@@ -4,7 +4,11 @@
 // dtype, so float32 results agree with PyTorch to rounding.
 //
 // The `if`s inside the loops test loop-invariant flags: the compiler hoists
-// them (loop unswitching), so the inner loops stay branch-free.
+// them (loop unswitching), so the inner loops stay branch-free. The loop
+// bodies capture the hyper-parameters by value ([=]): captured by reference,
+// a store through the float* parameter might alias them as far as the
+// compiler knows, so it reloads them every iteration and does not vectorise
+// (that made the SGD step as slow as the model's GEMMs).
 #include <cmath>
 
 #include "cpu_kernels.h"
@@ -27,23 +31,53 @@ T* ptr(const View& v) {
     return name<double>(__VA_ARGS__);                                                                   \
   } while (0)
 
+// One SGD loop per combination of the flags, chosen once per call: the
+// loop then has no branches and its hyper-parameters are plain function
+// arguments (not members of a closure, which a store through p might alias),
+// so the compiler vectorises it. maximize is a sign: -g == (-1)·g exactly.
+template <class T, bool kDecay, bool kMomentum, bool kNesterov, bool kFirst>
+void sgd_loop(T* p, const T* g, T* buf, int64_t begin, int64_t end, T lr, T sign, T wd, T momentum,
+              T one_minus_dampening) {
+  for (int64_t i = begin; i < end; ++i) {
+    T d = sign * g[i];
+    if constexpr (kDecay) d = d + wd * p[i];
+    if constexpr (kMomentum) {
+      if constexpr (kFirst)
+        buf[i] = d;
+      else
+        buf[i] = buf[i] * momentum + one_minus_dampening * d;
+      if constexpr (kNesterov)
+        d = d + momentum * buf[i];
+      else
+        d = buf[i];
+    }
+    p[i] = p[i] - lr * d;
+  }
+}
+
+template <class T, bool kDecay, bool kMomentum, bool kNesterov>
+auto pick_sgd_loop(bool first) {
+  return first ? &sgd_loop<T, kDecay, kMomentum, kNesterov, true> : &sgd_loop<T, kDecay, kMomentum, kNesterov, false>;
+}
+
 template <class T>
 void sgd_typed(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h) {
   T* p = ptr<T>(param);
   const T* g = ptr<T>(grad);
   T* buf = ptr<T>(momentum_buffer);
   const T lr = T(h.lr), momentum = T(h.momentum), one_minus_dampening = T(1 - h.dampening), wd = T(h.weight_decay);
-  const bool nesterov = h.nesterov, maximize = h.maximize, first = h.first_step;
-  parallel_for(param.numel(), [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      T d = maximize ? -g[i] : g[i];
-      if (wd != T(0)) d = d + wd * p[i];
-      if (buf) {
-        buf[i] = first ? d : buf[i] * momentum + one_minus_dampening * d;
-        d = nesterov ? d + momentum * buf[i] : buf[i];
-      }
-      p[i] = p[i] - lr * d;
-    }
+  const T sign = h.maximize ? T(-1) : T(1);
+  using Loop = void (*)(T*, const T*, T*, int64_t, int64_t, T, T, T, T, T);
+  const bool decay = wd != T(0), first = h.first_step;
+  Loop loop;
+  if (!buf)
+    loop = decay ? &sgd_loop<T, true, false, false, false> : &sgd_loop<T, false, false, false, false>;
+  else if (h.nesterov)
+    loop = decay ? pick_sgd_loop<T, true, true, true>(first) : pick_sgd_loop<T, false, true, true>(first);
+  else
+    loop = decay ? pick_sgd_loop<T, true, true, false>(first) : pick_sgd_loop<T, false, true, false>(first);
+  parallel_for(param.numel(), [=](int64_t begin, int64_t end) {
+    loop(p, g, buf, begin, end, lr, sign, wd, momentum, one_minus_dampening);
   });
 }
 
@@ -62,7 +96,7 @@ void adam_typed(const View& param, const View& grad, const View& exp_avg, const 
   const T beta1 = T(h.beta1), beta2 = T(h.beta2), one_minus_beta1 = T(1 - h.beta1), one_minus_beta2 = T(1 - h.beta2);
   const T eps = T(h.eps), wd = T(h.weight_decay), decay = T(1 - h.lr * h.weight_decay);
   const bool decoupled = h.decoupled_weight_decay, amsgrad = h.amsgrad, maximize = h.maximize;
-  parallel_for(param.numel(), [&](int64_t begin, int64_t end) {
+  parallel_for(param.numel(), [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       T gi = maximize ? -g[i] : g[i];
       if (decoupled)
@@ -90,7 +124,7 @@ void rmsprop_typed(const View& param, const View& grad, const View& square_avg, 
   const T lr = T(h.lr), alpha = T(h.alpha), one_minus_alpha = T(1 - h.alpha), eps = T(h.eps);
   const T wd = T(h.weight_decay), momentum = T(h.momentum);
   const bool centered = h.centered, maximize = h.maximize;
-  parallel_for(param.numel(), [&](int64_t begin, int64_t end) {
+  parallel_for(param.numel(), [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       T gi = maximize ? -g[i] : g[i];
       if (wd != T(0)) gi = gi + wd * p[i];
@@ -121,7 +155,7 @@ void adagrad_typed(const View& param, const View& grad, const View& sum, const A
   const T clr = T(h.lr / (1 + static_cast<double>(h.step - 1) * h.lr_decay));  // decayed lr
   const T eps = T(h.eps), wd = T(h.weight_decay);
   const bool maximize = h.maximize;
-  parallel_for(param.numel(), [&](int64_t begin, int64_t end) {
+  parallel_for(param.numel(), [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       T gi = maximize ? -g[i] : g[i];
       if (wd != T(0)) gi = gi + wd * p[i];
@@ -137,7 +171,7 @@ void ema_typed(const View& average, const View& value, double decay) {
   T* a = ptr<T>(average);
   const T* x = ptr<T>(value);
   const T d = T(decay), one_minus_d = T(1 - decay);
-  parallel_for(average.numel(), [&](int64_t begin, int64_t end) {
+  parallel_for(average.numel(), [=](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) a[i] = a[i] * d + one_minus_d * x[i];
   });
 }
