@@ -90,6 +90,23 @@ Tensor add_grads(const Tensor& a, const Tensor& b) {
   return a + b;
 }
 
+// The fast path for a window view (slice, select; Node::input_window): adds
+// g into the window of the input node's gradient buffer, in place. The
+// buffer is made (zeros) or copied first unless it is dense and only the
+// engine holds it - a gradient a closure returned may be shared with another
+// node, and writing through a broadcast view would add more than once.
+void add_into_window(Node& n, const Tensor& g) {
+  Node& m = *n.inputs[0].node;
+  NoGradGuard no_grad;
+  Tensor& acc = m.grad;
+  if (!acc.defined())
+    acc = zeros(m.shape, TensorOptions(m.dtype, m.device));
+  else if (!(acc.impl_ptr().use_count() == 1 && acc.storage().use_count() == 1 && acc.is_contiguous()))
+    acc = acc.clone();
+  Tensor window = n.input_window(acc);
+  window.add_(g);
+}
+
 inline void check_grad_shape(const Tensor& g, const Shape& expected, const char* op, size_t input) {
   NABLA_CHECK(g.shape() == expected, op, "backward returned a gradient of shape ", shape_str(g.shape()), " for input ",
               input, " of shape ", shape_str(expected));
@@ -226,6 +243,16 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
                     s.storage->version, ", expected ", s.version,
                     "); use an out-of-place op or clone() it "
                     "before the in-place change");
+    }
+    if (g.defined() && !create_graph && n->input_window && n->inputs.size() == 1 && n->inputs[0].node) {
+      add_into_window(*n, g);
+      if (!retain_graph) {
+        n->release();
+        n->released = true;
+      }
+      Node* m = n->inputs[0].node.get();
+      if (--m->pending == 0) ready.push_back(m);
+      continue;
     }
     Grads grads = g.defined() ? n->apply(g) : Grads();
     NABLA_CHECK(!g.defined() || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),

@@ -12,6 +12,7 @@
 // is freed as soon as the last tensor referring to it is.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -56,6 +57,12 @@ struct Node {
   std::vector<TensorHook> hooks;       // register_hook() on the (non-leaf) output
   std::weak_ptr<TensorImpl> retained;  // retain_grad() on the output
   bool released = false;               // closure freed after a backward without retain_graph
+  // Set by view ops whose input gradient is dy placed in a window of zeros
+  // (slice, select): window(g) is that window of a tensor shaped like the
+  // input. The engine then adds dy into the input's gradient buffer in place
+  // - O(window), not O(input) - so taking T slices of one tensor (an RNN's
+  // time steps) costs O(input) in backward, not O(T·input).
+  std::function<Tensor(const Tensor&)> input_window;
 
   // Engine scratch, valid during one backward() only.
   Tensor grad;

@@ -217,12 +217,14 @@ Tensor slice(const Tensor& x, int64_t axis, std::optional<int64_t> start, std::o
   strides[a] = x.strides()[a] * step;
   int64_t offset = x.offset() + (len > 0 ? b * x.strides()[a] : 0);
   Tensor y = as_strided_view(x, shape, strides, offset);
-  return record("slice", y, {x}, {}, [in_shape = x.shape(), a, b, e, step, len](const Tensor& dy) {
-    return Grads{view_backward(dy, in_shape, [a, b, e, step, len](const Tensor& t) {
-      return len == 0 ? slice(t, a, 0, 0, 1)
-                      : slice(t, a, b, step > 0 ? e : (e < 0 ? std::optional<int64_t>() : e), step);
-    })};
-  });
+  auto window = [a, b, e, step, len](const Tensor& t) {
+    return len == 0 ? slice(t, a, 0, 0, 1)
+                    : slice(t, a, b, step > 0 ? e : (e < 0 ? std::optional<int64_t>() : e), step);
+  };
+  y = record("slice", y, {x}, {},
+             [in_shape = x.shape(), window](const Tensor& dy) { return Grads{view_backward(dy, in_shape, window)}; });
+  if (y.grad_fn()) y.grad_fn()->input_window = window;
+  return y;
 }
 
 Tensor narrow(const Tensor& x, int64_t axis, int64_t start, int64_t length) {
@@ -246,9 +248,11 @@ Tensor select(const Tensor& x, int64_t axis, int64_t index) {
   shape.erase(shape.begin() + a);
   strides.erase(strides.begin() + a);
   Tensor y = as_strided_view(x, shape, strides, x.offset() + index * x.strides()[a]);
-  return record("select", y, {x}, {}, [in_shape = x.shape(), a, index](const Tensor& dy) {
-    return Grads{view_backward(dy, in_shape, [a, index](const Tensor& t) { return select(t, a, index); })};
-  });
+  auto window = [a, index](const Tensor& t) { return select(t, a, index); };
+  y = record("select", y, {x}, {},
+             [in_shape = x.shape(), window](const Tensor& dy) { return Grads{view_backward(dy, in_shape, window)}; });
+  if (y.grad_fn()) y.grad_fn()->input_window = window;
+  return y;
 }
 
 // ---- copies --------------------------------------------------------------------
