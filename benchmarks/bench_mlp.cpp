@@ -29,11 +29,11 @@ using namespace nabla;
 
 namespace {
 
-constexpr int64_t kBatch = 32;              // examples per step
-constexpr double kLr = 0.01;                // SGD learning rate
-constexpr double kMomentum = 0.9;           // SGD momentum
-constexpr int kDefaultEpochs = 3;           // steps/s is the median over epochs
-constexpr uint64_t kSeed = 0;               // init and shuffling
+constexpr int64_t kBatch = 32;                // examples per step
+constexpr double kLr = 0.01;                  // SGD learning rate
+constexpr double kMomentum = 0.9;             // SGD momentum
+constexpr int kDefaultEpochs = 3;             // steps/s is the median over epochs
+constexpr uint64_t kSeed = 0;                 // init and shuffling
 const std::vector<int64_t> kHidden{128, 64};  // hidden widths (ReLU)
 
 struct Result {

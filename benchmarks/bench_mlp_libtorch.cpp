@@ -83,7 +83,8 @@ int main(int argc, char** argv) {
   {
     torch::NoGradGuard no_grad;
     model->eval();
-    acc = 100.0 * model->forward(x_test).argmax(1).eq(y_test).sum().item<double>() / static_cast<double>(x_test.size(0));
+    acc =
+        100.0 * model->forward(x_test).argmax(1).eq(y_test).sum().item<double>() / static_cast<double>(x_test.size(0));
   }
   const double med = bench::median(epoch_s);
   std::printf(

@@ -120,8 +120,8 @@ TEST_CASE("softplus: gradient sigmoid(x) at 0 too, no overflow for large |x|", "
   Tensor x = tensor({-800.0, -1.0, 0.0, 1.0, 800.0}, kFloat64).requires_grad_();
   Tensor y = softplus(x);
   y.sum().backward();
-  CHECK(allclose(y, tensor({0.0, std::log1p(std::exp(-1.0)), std::log(2.0), 1.0 + std::log1p(std::exp(-1.0)), 800.0},
-                           kFloat64)));
+  CHECK(allclose(
+      y, tensor({0.0, std::log1p(std::exp(-1.0)), std::log(2.0), 1.0 + std::log1p(std::exp(-1.0)), 800.0}, kFloat64)));
   CHECK(allclose(x.grad(), sigmoid(x.detach())));
   CHECK(x.grad().index({2}).item() == 0.5);
 }
