@@ -5,6 +5,7 @@
 // opt-in <nabla/tensor/eigen.h>.
 #pragma once
 
+#include "autograd/anomaly.h"
 #include "autograd/dot.h"
 #include "autograd/engine.h"
 #include "autograd/grad_mode.h"

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "../tensor/creation.h"
+#include "anomaly.h"
 #include "grad_mode.h"
 #include "node.h"
 #include "ops/arithmetic.h"
@@ -254,9 +255,27 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       if (--m->pending == 0) ready.push_back(m);
       continue;
     }
-    Grads grads = g.defined() ? n->apply(g) : Grads();
+    Grads grads;
+    if (g.defined()) {
+      if (__builtin_expect(detail::anomaly_enabled, 0)) {
+        // Name this node in anomalies raised by the ops its closure runs.
+        struct Running {
+          const char* prev = detail::running_backward;
+          ~Running() { detail::running_backward = prev; }
+        } running;
+        detail::running_backward = n->name;
+        grads = n->apply(g);
+      } else {
+        grads = n->apply(g);
+      }
+    }
     NABLA_CHECK(!g.defined() || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),
                 " gradients for ", n->inputs.size(), " inputs");
+    if (detail::anomaly_enabled)
+      for (size_t i = 0; i < grads.size(); ++i) {
+        const std::string what = "its backward's gradient for input " + std::to_string(i);
+        detail::check_finite(grads[i], n->name, what.c_str());
+      }
     if (!retain_graph) {
       n->release();
       n->released = true;

@@ -21,7 +21,8 @@
 // autograd/ops/unary.cpp.
 //
 // When grad mode is off, or no input requires grad, record() returns the
-// output untouched: nothing is allocated.
+// output untouched: nothing is allocated. With anomaly detection on
+// (anomaly.h) it first checks the output for NaN/Inf.
 #pragma once
 #include <functional>
 #include <initializer_list>
@@ -29,6 +30,7 @@
 #include <type_traits>
 
 #include "../tensor/pool.h"
+#include "anomaly.h"
 #include "grad_mode.h"
 #include "node.h"
 
@@ -61,6 +63,7 @@ void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, c
 
 template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
+  if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.begin(), inputs.size())) return out;
   std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
   detail::attach(std::move(node), name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());
@@ -71,6 +74,7 @@ Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs
 template <class F>
 Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& inputs, const std::vector<Tensor>& saved,
               F&& backward) {
+  if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.data(), inputs.size())) return out;
   std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
   detail::attach(std::move(node), name, out, inputs.data(), inputs.size(), saved.data(), saved.size());
