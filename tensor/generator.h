@@ -58,4 +58,11 @@ Generator& default_generator();
 // Seeds the default generator (torch.manual_seed).
 void manual_seed(uint64_t seed);
 
+// A generator's state as a StateDict (for checkpoints): "seed" and "offset"
+// as 0-d int64 tensors holding the uint64 bit patterns.
+class StateDict;
+StateDict generator_state_dict(const Generator& gen);
+// Restores what generator_state_dict() saved; an Error names a missing key.
+void load_generator_state(Generator& gen, const StateDict& state);
+
 }  // namespace nabla
