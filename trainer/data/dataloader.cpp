@@ -1,5 +1,6 @@
 #include "dataloader.h"
 
+#include <algorithm>
 #include <numeric>
 #include <utility>
 
