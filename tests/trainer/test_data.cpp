@@ -129,7 +129,10 @@ TEST_CASE("CsvDataset: corrupt files name the path, line and column", "[data]") 
   const std::string header_only = dir.file("header_only.csv");
   write_bytes(header_only, "x,y\n");
   CHECK_THAT(error_of([&] { CsvDataset(header_only, 0); }), Contains("no data rows"));
-  CHECK_THAT(error_of([&] { CsvDataset(bad_cell, "z"); }), Contains("no column named 'z'"));
+  const std::string fine = dir.file("fine.csv");
+  write_bytes(fine, "x,y\n1,2\n");
+  CHECK_THAT(error_of([&] { CsvDataset(fine, "z"); }), Contains(fine) && Contains("no column named 'z'"));
+  CHECK_THAT(error_of([&] { CsvDataset(fine, 5); }), Contains("out of range"));
   CHECK_THAT(error_of([&] { CsvDataset(dir.file("missing.csv"), 0); }), Contains("missing.csv"));
 }
 
@@ -185,7 +188,14 @@ TEST_CASE("read_idx: values, and corrupt files name the path", "[data]") {
     write_bytes(path, c.bytes);
     CHECK_THAT(error_of([&] { read_idx(path); }), Contains(path) && Contains(c.says));
   }
-  // A gzip file cut short.
+  // gzip (tests/data/make_idx_fixtures.py): whole, and cut short.
+  const std::string gz = std::string(NABLA_TEST_DATA_DIR) + "/idx/";
+  Tensor values = read_idx(gz + "ok-idx1-ubyte.gz", kInt64);
+  REQUIRE(values.shape() == Shape{256});
+  CHECK(identical(values.narrow(0, 0, 4), tensor({197, 215, 20, 132}, kInt64)));
+  CHECK(sum(values).item<int64_t>() == 30990);
+  CHECK_THAT(error_of([&] { read_idx(gz + "truncated-idx1-ubyte.gz"); }), Contains("truncated-idx1-ubyte.gz"));
+  // A missing file.
   CHECK_THAT(error_of([&] { read_idx(dir.file("absent.gz")); }), Contains("absent.gz"));
 }
 
