@@ -383,7 +383,7 @@ TEST_CASE("DataLoader: restored mid-epoch it continues bit for bit", "[data]") {
         Batch b;
         for (int64_t i = 0; i < k; ++i) REQUIRE(first.next(b));
         saved = first.state_dict();
-        REQUIRE(first.next(b));  // the prefetch thread is ahead; the destructor stops it
+        first.next(b);  // moves on (the prefetch thread runs ahead); the destructor stops it
       }
       CHECK(saved.at("epoch").item<int64_t>() == 1);
       CHECK(saved.at("batch").item<int64_t>() == k);
