@@ -70,3 +70,7 @@
 #include "tensor/state_dict.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
+#include "trainer/data/dataloader.h"
+#include "trainer/data/dataset.h"
+#include "trainer/data/idx.h"
+#include "trainer/data/transforms.h"

@@ -67,6 +67,10 @@ Tensor read_idx(const std::string& path, DType dtype) {
   for (int d = 0; d < ndim; ++d) {
     shape.push_back(static_cast<int64_t>(big_endian(&bytes[4 + 4 * d], 4)));
     count *= static_cast<uint64_t>(shape.back());
+    // Each value takes at least one byte, so a count past the file's size
+    // means corrupt sizes; stopping here also keeps the product from overflowing.
+    NABLA_CHECK(count <= bytes.size(), "read_idx", "'", path, "' declares shape ", shape_str(shape), "... (", count,
+                "+ values) but holds only ", bytes.size(), " bytes (corrupt or truncated)");
   }
   const size_t start = 4 + 4 * static_cast<size_t>(ndim);
   NABLA_CHECK(bytes.size() - start == count * width, "read_idx", "'", path, "' holds ", bytes.size() - start,
