@@ -69,3 +69,6 @@
 #include "tensor/state_dict.h"
 #include "tensor/tensor.h"
 #include "tensor/threads.h"
+#include "trainer/logger.h"
+#include "trainer/metrics.h"
+#include "trainer/report.h"
