@@ -204,6 +204,32 @@ std::vector<std::pair<std::string, std::vector<ChartSeries>>> epoch_charts(const
     }
     it->second.push_back(std::move(s));
   }
+  // A per-step series ("train/loss") joins the epoch chart of the same
+  // metric ("loss", from "val/loss") as its mean over each epoch, so train
+  // and validation loss can be compared.
+  for (const std::string& name : cfg.step_series) {
+    const size_t slash = name.find('/');
+    if (slash == std::string::npos) continue;
+    auto it =
+        std::find_if(charts.begin(), charts.end(), [&](const auto& c) { return c.first == name.substr(slash + 1); });
+    if (it == charts.end()) continue;
+    ChartSeries s{name.substr(0, slash) + " (epoch mean)", {}};
+    double sum = 0;
+    int64_t count = 0, epoch = 0;
+    for (const LogRecord& r : log.records()) {
+      if (r.name != name) continue;
+      if (count && r.epoch != epoch) {
+        s.points.emplace_back(static_cast<double>(epoch), sum / static_cast<double>(count));
+        sum = 0;
+        count = 0;
+      }
+      epoch = r.epoch;
+      sum += r.value;
+      ++count;
+    }
+    if (count) s.points.emplace_back(static_cast<double>(epoch), sum / static_cast<double>(count));
+    if (!s.points.empty()) it->second.insert(it->second.begin(), std::move(s));
+  }
   return charts;
 }
 

@@ -14,7 +14,9 @@
 //   - one chart per epoch metric: every other name, grouped by what follows
 //     its first '/' ("train/accuracy" and "val/accuracy" share the chart
 //     "accuracy" with series "train" and "val"; a name without '/' is its
-//     own chart), against the epoch (the last value of each epoch);
+//     own chart), against the epoch (the last value of each epoch); a
+//     step series joins the chart of its metric as its per-epoch mean
+//     ("train (epoch mean)" of "train/loss" in the chart "loss" of "val/loss");
 //   - the final confusion matrix as a heat-map table (cell colour = the
 //     fraction of its row, i.e. per-class recall on the diagonal).
 // Charts are inline SVG drawn here: axes with "nice" ticks (1, 2, 5 x 10^k),

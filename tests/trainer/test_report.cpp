@@ -181,7 +181,13 @@ TEST_CASE("write_html_report makes one self-contained file with every chart", "[
   CHECK(count_of(html, "data-series=\"lr\"") == 1);
   CHECK(count_of(html, "data-series=\"train\"") == 2);  // accuracy, f1_macro
   CHECK(count_of(html, "data-series=\"val\"") == 2);    // accuracy, loss
-  CHECK(count_of(html, "<polyline") == 6);
+  // train/loss also joins the "loss" chart as its per-epoch mean: epoch 0
+  // (2.5 + 1.75 + 1.25) / 3 = 1.8333, epoch 1 (1 + 0.875 + 0.75) / 3 = 0.875.
+  // With val/loss (1.5, 1) the y axis runs 0.8..2 over 276 px from y = 36,
+  // the x axis 0..1 over x = 72..500: the means sit at y = 74.33 and 294.75.
+  CHECK(count_of(html, "data-series=\"train (epoch mean)\"") == 1);
+  CHECK(html.find("points=\"72.00,74.33 500.00,294.75\"") != std::string::npos);
+  CHECK(count_of(html, "<polyline") == 7);
   CHECK(count_of(html, "class=\"legend\"") == 5);
   CHECK(count_of(html, "class=\"x-axis\"") == 5);
   CHECK(count_of(html, "class=\"tick-label\"") >= 20);
@@ -225,7 +231,7 @@ TEST_CASE("the report renders in headless chromium", "[report]") {
   }
   INFO("DOM from " << browser << ": " << dom.substr(0, 500));
   CHECK(count_of(dom, "<svg") == 5);
-  CHECK(count_of(dom, "<polyline") == 6);
+  CHECK(count_of(dom, "<polyline") == 7);
   CHECK(dom.find("data-series=\"train/loss\"") != std::string::npos);
   CHECK(dom.find("class=\"confusion\"") != std::string::npos);
 }
