@@ -74,3 +74,8 @@
 #include "trainer/data/dataset.h"
 #include "trainer/data/idx.h"
 #include "trainer/data/transforms.h"
+#include "trainer/logger.h"
+#include "trainer/metrics.h"
+#include "trainer/progress.h"
+#include "trainer/report.h"
+#include "trainer/stop_signal.h"
