@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -260,29 +261,20 @@ void regression_values(const Tensor& output, const Tensor& target, const char* o
 }
 }  // namespace
 
-double MAE::update(const Tensor& output, const Tensor& target) {
+double ElementwiseErrorMean::update(const Tensor& output, const Tensor& target) {
   std::vector<double> y, t;
-  regression_values(output, target, "MAE.update", y, t);
+  std::string op = name() + ".update";  // "MAE.update": the class name, as errors elsewhere
+  std::transform(op.begin(), op.begin() + static_cast<std::ptrdiff_t>(name().size()), op.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  regression_values(output, target, op.c_str(), y, t);
   double s = 0;
-  for (size_t i = 0; i < y.size(); ++i) s += std::abs(y[i] - t[i]);
+  for (size_t i = 0; i < y.size(); ++i) s += error(y[i], t[i]);
   sum_ += s;
   n_ += static_cast<int64_t>(y.size());
   return y.empty() ? kNaN : s / static_cast<double>(y.size());
 }
 
-double MAE::compute() const { return n_ ? sum_ / static_cast<double>(n_) : kNaN; }
-
-double MSE::update(const Tensor& output, const Tensor& target) {
-  std::vector<double> y, t;
-  regression_values(output, target, "MSE.update", y, t);
-  double s = 0;
-  for (size_t i = 0; i < y.size(); ++i) s += (y[i] - t[i]) * (y[i] - t[i]);
-  sum_ += s;
-  n_ += static_cast<int64_t>(y.size());
-  return y.empty() ? kNaN : s / static_cast<double>(y.size());
-}
-
-double MSE::compute() const { return n_ ? sum_ / static_cast<double>(n_) : kNaN; }
+double ElementwiseErrorMean::compute() const { return n_ ? sum_ / static_cast<double>(n_) : kNaN; }
 
 void R2::reset() {
   n_ = 0;

@@ -136,36 +136,41 @@ class ConfusionMatrix : public Metric {
   std::vector<int64_t> counts_;  // row-major [true][predicted]
 };
 
-// Mean absolute error over every element (output and target of one shape).
-class MAE : public Metric {
+// The mean of a per-element error over every element (output and target of
+// one shape): MAE and MSE differ only in that error.
+class ElementwiseErrorMean : public Metric {
  public:
-  std::string name() const override { return "mae"; }
   double update(const Tensor& output, const Tensor& target) override;
   double compute() const override;
   void reset() override {
     sum_ = 0;
     n_ = 0;
   }
+
+ protected:
+  virtual double error(double output, double target) const = 0;
 
  private:
   double sum_ = 0;
   int64_t n_ = 0;
 };
 
-// Mean squared error over every element.
-class MSE : public Metric {
+// Mean absolute error: mean |y - t|.
+class MAE : public ElementwiseErrorMean {
+ public:
+  std::string name() const override { return "mae"; }
+
+ protected:
+  double error(double y, double t) const override { return y > t ? y - t : t - y; }
+};
+
+// Mean squared error: mean (y - t)².
+class MSE : public ElementwiseErrorMean {
  public:
   std::string name() const override { return "mse"; }
-  double update(const Tensor& output, const Tensor& target) override;
-  double compute() const override;
-  void reset() override {
-    sum_ = 0;
-    n_ = 0;
-  }
 
- private:
-  double sum_ = 0;
-  int64_t n_ = 0;
+ protected:
+  double error(double y, double t) const override { return (y - t) * (y - t); }
 };
 
 // Coefficient of determination over every element. SS_tot is accumulated
