@@ -70,11 +70,10 @@ inline std::vector<std::string> run_peer(const std::string& command) {
   return lines;
 }
 
-inline  // The BLAS actually mapped into this process: Debian's torch links the
-    // generic libblas.so.3 (loaded at startup), and the alternatives system
-    // decides whether that is OpenBLAS or the ~30x slower reference BLAS.
-    std::string
-    loaded_blas() {
+// The BLAS actually mapped into this process: Debian's torch links the
+// generic libblas.so.3 (loaded at startup), and the alternatives system
+// decides whether that is OpenBLAS or the ~30x slower reference BLAS.
+inline std::string loaded_blas() {
   std::ifstream maps("/proc/self/maps");
   std::string line;
   while (std::getline(maps, line)) {
