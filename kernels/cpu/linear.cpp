@@ -28,26 +28,14 @@ void bias_act(const View& y, const View& bias, bool relu) {
   if (m == 0 || n == 0 || (!bias.data && !relu)) return;
   // Rows per chunk so that a chunk is about kGrainSize elements.
   const int64_t grain_rows = std::max<int64_t>(1, kGrainSize / n);
-  switch (y.dtype) {
-    case DType::Float32:
-      parallel_for(
-          m,
-          [&](int64_t b, int64_t e) {
-            bias_act_rows(static_cast<float*>(y.data), static_cast<const float*>(bias.data), n, b, e, relu);
-          },
-          grain_rows);
-      break;
-    case DType::Float64:
-      parallel_for(
-          m,
-          [&](int64_t b, int64_t e) {
-            bias_act_rows(static_cast<double*>(y.data), static_cast<const double*>(bias.data), n, b, e, relu);
-          },
-          grain_rows);
-      break;
-    default:
-      break;  // the caller (nn/functional/linear.cpp) admits floating dtypes only
-  }
+  // The caller (nn/functional/linear.cpp) admits floating dtypes only.
+  NABLA_DISPATCH_FLOAT(y.dtype, T, "bias_act",
+                       parallel_for(
+                           m,
+                           [&](int64_t b, int64_t e) {
+                             bias_act_rows(static_cast<T*>(y.data), static_cast<const T*>(bias.data), n, b, e, relu);
+                           },
+                           grain_rows));
 }
 
 }  // namespace nabla::kernels::cpu

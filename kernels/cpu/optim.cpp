@@ -21,15 +21,6 @@ T* ptr(const View& v) {
   return static_cast<T*>(v.data);
 }
 
-// Runs body<float> or body<double> for the parameter's dtype.
-#define NABLA_OPTIM_DISPATCH(view, name, ...)                                                           \
-  do {                                                                                                  \
-    if ((view).dtype == DType::Float32) return name<float>(__VA_ARGS__);                                \
-    NABLA_CHECK((view).dtype == DType::Float64, #name, "expected a float32 or float64 parameter, got ", \
-                dtype_name((view).dtype));                                                              \
-    return name<double>(__VA_ARGS__);                                                                   \
-  } while (0)
-
 // One SGD loop per combination of the flags, chosen once per call: the
 // loop then has no branches and its hyper-parameters are plain function
 // arguments (not members of a closure, which a store through p might alias),
@@ -244,21 +235,22 @@ void ema_typed(const View& average, const View& value, double decay) {
 }  // namespace
 
 void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h) {
-  NABLA_OPTIM_DISPATCH(param, sgd_typed, param, grad, momentum_buffer, h);
+  NABLA_DISPATCH_FLOAT(param.dtype, T, "sgd_step", sgd_typed<T>(param, grad, momentum_buffer, h));
 }
 void adam_step(const View& param, const View& grad, const View& exp_avg, const View& exp_avg_sq,
                const View& max_exp_avg_sq, const AdamHyper& h) {
-  NABLA_OPTIM_DISPATCH(param, adam_typed, param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, h);
+  NABLA_DISPATCH_FLOAT(param.dtype, T, "adam_step", adam_typed<T>(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, h));
 }
 void rmsprop_step(const View& param, const View& grad, const View& square_avg, const View& grad_avg,
                   const View& momentum_buffer, const RmspropHyper& h) {
-  NABLA_OPTIM_DISPATCH(param, rmsprop_typed, param, grad, square_avg, grad_avg, momentum_buffer, h);
+  NABLA_DISPATCH_FLOAT(param.dtype, T, "rmsprop_step",
+                       rmsprop_typed<T>(param, grad, square_avg, grad_avg, momentum_buffer, h));
 }
 void adagrad_step(const View& param, const View& grad, const View& sum, const AdagradHyper& h) {
-  NABLA_OPTIM_DISPATCH(param, adagrad_typed, param, grad, sum, h);
+  NABLA_DISPATCH_FLOAT(param.dtype, T, "adagrad_step", adagrad_typed<T>(param, grad, sum, h));
 }
 void ema_update(const View& average, const View& value, double decay) {
-  NABLA_OPTIM_DISPATCH(average, ema_typed, average, value, decay);
+  NABLA_DISPATCH_FLOAT(average.dtype, T, "ema_update", ema_typed<T>(average, value, decay));
 }
 
 }  // namespace nabla::kernels::cpu

@@ -76,8 +76,10 @@ Tensor linear_fused(const Tensor& x, const Tensor& w, const Tensor& b, bool relu
     y2 = empty({x2.size(0), out}, x.dtype(), x.device());
     Tensor wt = w.t().unsqueeze(0);  // [1, in, out], a transposed view: no copy
     kernels::matmul(detail::kview(y2.unsqueeze(0)), detail::kview(x2.unsqueeze(0)), detail::kview(wt));
+    // bc must outlive bias_view: a View points into its tensor's data and shape.
+    const Tensor bc = b.defined() ? b.contiguous() : Tensor();
     kernels::View bias_view{};
-    if (b.defined()) bias_view = detail::kview(b.contiguous());
+    if (bc.defined()) bias_view = detail::kview(bc);
     bias_view.device = y2.device();
     kernels::bias_act(detail::kview(y2), bias_view, relu);
   }

@@ -11,12 +11,14 @@
 #include <set>
 #include <string>
 
+#include "helpers.h"
+
 namespace rnn_fixtures {
 
 inline std::string case_dir(const std::string& name) { return std::string(NABLA_TEST_DATA_DIR) + "/nn/rnn/" + name; }
 
 inline nabla::Tensor load(const std::string& name, const std::string& file) {
-  return nabla::load_npy(case_dir(name) + "/" + file + ".npy");
+  return testing::load_fixture("nn/rnn/" + name + "/" + file);
 }
 
 // Loads every parameter file of the case into `module`, strictly: a name

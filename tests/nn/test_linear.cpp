@@ -145,3 +145,14 @@ TEST_CASE("Flatten, Unflatten, Identity, activation modules", "[nn][linear]") {
   REQUIRE_THROWS_WITH(nn::GELU("fast"), Catch::Contains("'none' or 'tanh'"));
   REQUIRE_THROWS_WITH(nn::Dropout(1.5), Catch::Contains("p must be in [0, 1]"));
 }
+
+TEST_CASE("linear: a non-contiguous bias gives the composed result", "[nn][linear]") {
+  Generator g(5);
+  Tensor x = randn({6, 4}, g), w = randn({3, 4}, g);
+  Tensor b = randn({6}, g).index({Slice(None, None, 2)});  // strided: copied for the kernel
+  REQUIRE_FALSE(b.is_contiguous());
+  for (Activation act : {Activation::None, Activation::ReLU}) {
+    Tensor want = nn::functional::apply_activation(matmul(x, w.t()) + b, act);
+    CHECK(allclose(nn::functional::linear(x, w, b, act), want, 1e-5, 1e-6));
+  }
+}

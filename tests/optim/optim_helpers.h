@@ -11,9 +11,7 @@
 
 namespace optim_testing {
 
-inline nabla::Tensor fixture(const std::string& name) {
-  return nabla::load_npy(std::string(NABLA_TEST_DATA_DIR) + "/optim/" + name + ".npy");
-}
+inline nabla::Tensor fixture(const std::string& name) { return testing::load_fixture("optim/" + name); }
 
 // A 5-7-3 MLP with tanh and an MSE loss, built from raw leaves (no nn
 // layers): loss = mean((tanh(x·w1 + b1)·w2 + b2 − y)²), 16 fixed samples.
