@@ -69,7 +69,23 @@ void check_batch(const Tensor& output, const Tensor& target, const char* op) {
 double ratio(double num, double den) { return den > 0 ? num / den : 0.0; }
 double f1_of(double p, double r) { return p + r > 0 ? 2 * p * r / (p + r) : 0.0; }
 
+// A state vector must have the length its metric's state() gives.
+void check_state_size(const std::vector<double>& state, size_t expected, const std::string& metric) {
+  NABLA_CHECK(state.size() == expected, metric + "::set_state", "expected ", expected, " numbers, got ", state.size(),
+              " (a state saved by a different metric or configuration?)");
+}
+
 }  // namespace
+
+std::vector<double> counts_state(int64_t correct, int64_t total) {
+  return {static_cast<double>(correct), static_cast<double>(total)};
+}
+
+void set_counts_state(const std::vector<double>& state, const std::string& metric, int64_t& correct, int64_t& total) {
+  check_state_size(state, 2, metric);
+  correct = static_cast<int64_t>(state[0]);
+  total = static_cast<int64_t>(state[1]);
+}
 
 // ---- Accuracy ------------------------------------------------------------------
 double Accuracy::update(const Tensor& output, const Tensor& target) {
@@ -121,6 +137,13 @@ ConfusionMatrix::ConfusionMatrix(int64_t num_classes, double threshold)
 }
 
 void ConfusionMatrix::reset() { std::fill(counts_.begin(), counts_.end(), 0); }
+
+std::vector<double> ConfusionMatrix::state() const { return std::vector<double>(counts_.begin(), counts_.end()); }
+
+void ConfusionMatrix::set_state(const std::vector<double>& state) {
+  check_state_size(state, counts_.size(), "ConfusionMatrix");
+  for (size_t i = 0; i < state.size(); ++i) counts_[i] = static_cast<int64_t>(state[i]);
+}
 
 void ConfusionMatrix::update_indices(const Tensor& predicted, const Tensor& target) {
   NABLA_CHECK(predicted.numel() == target.numel(), "ConfusionMatrix.update_indices", "predicted ",
@@ -276,9 +299,23 @@ double ElementwiseErrorMean::update(const Tensor& output, const Tensor& target) 
 
 double ElementwiseErrorMean::compute() const { return n_ ? sum_ / static_cast<double>(n_) : kNaN; }
 
+void ElementwiseErrorMean::set_state(const std::vector<double>& state) {
+  check_state_size(state, 2, name());
+  sum_ = state[0];
+  n_ = static_cast<int64_t>(state[1]);
+}
+
 void R2::reset() {
   n_ = 0;
   ss_res_ = mean_ = m2_ = 0;
+}
+
+void R2::set_state(const std::vector<double>& state) {
+  check_state_size(state, 4, "R2");
+  n_ = static_cast<int64_t>(state[0]);
+  ss_res_ = state[1];
+  mean_ = state[2];
+  m2_ = state[3];
 }
 
 namespace {

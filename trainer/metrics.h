@@ -61,7 +61,18 @@ class Metric {
   // Every named value; by default {name(): compute()}.
   virtual std::map<std::string, double> compute_all() const { return {{name(), compute()}}; }
   virtual void reset() = 0;
+
+  // What update() has accumulated (counts, sums) as numbers, and back: a
+  // checkpoint taken mid-epoch saves it so the resumed epoch's metric is the
+  // one an uninterrupted run computes. Counts are exact as doubles up to 2^53.
+  virtual std::vector<double> state() const = 0;
+  // Restores state(); a vector of the wrong length is an Error.
+  virtual void set_state(const std::vector<double>& state) = 0;
 };
+
+// (correct, total) as a state vector, shared by the two accuracies.
+std::vector<double> counts_state(int64_t correct, int64_t total);
+void set_counts_state(const std::vector<double>& state, const std::string& metric, int64_t& correct, int64_t& total);
 
 // Fraction of correct predictions, from logits/scores [N, C] and int64
 // targets [N], or from binary probabilities [N] (or [N, 1]) and 0/1 targets
@@ -73,6 +84,8 @@ class Accuracy : public Metric {
   double update(const Tensor& output, const Tensor& target) override;
   double compute() const override;
   void reset() override { correct_ = total_ = 0; }
+  std::vector<double> state() const override { return counts_state(correct_, total_); }
+  void set_state(const std::vector<double>& s) override { set_counts_state(s, name(), correct_, total_); }
   int64_t correct() const { return correct_; }
   int64_t total() const { return total_; }
 
@@ -89,6 +102,8 @@ class TopKAccuracy : public Metric {
   double update(const Tensor& output, const Tensor& target) override;
   double compute() const override;
   void reset() override { correct_ = total_ = 0; }
+  std::vector<double> state() const override { return counts_state(correct_, total_); }
+  void set_state(const std::vector<double>& s) override { set_counts_state(s, name(), correct_, total_); }
 
  private:
   int64_t k_;
@@ -109,6 +124,8 @@ class ConfusionMatrix : public Metric {
   double compute() const override { return f1(Average::Macro); }
   std::map<std::string, double> compute_all() const override;
   void reset() override;
+  std::vector<double> state() const override;  // the C² counts, row-major
+  void set_state(const std::vector<double>& state) override;
 
   // Adds predicted class indices directly (both [N] integer tensors).
   void update_indices(const Tensor& predicted, const Tensor& target);
@@ -146,6 +163,8 @@ class ElementwiseErrorMean : public Metric {
     sum_ = 0;
     n_ = 0;
   }
+  std::vector<double> state() const override { return {sum_, static_cast<double>(n_)}; }
+  void set_state(const std::vector<double>& state) override;
 
  protected:
   virtual double error(double output, double target) const = 0;
@@ -182,6 +201,8 @@ class R2 : public Metric {
   double update(const Tensor& output, const Tensor& target) override;
   double compute() const override;
   void reset() override;
+  std::vector<double> state() const override { return {static_cast<double>(n_), ss_res_, mean_, m2_}; }
+  void set_state(const std::vector<double>& state) override;
 
  private:
   int64_t n_ = 0;
