@@ -59,7 +59,7 @@ TEST_CASE("Trainer::evaluate averages over examples, not batches", "[trainer]") 
   Accuracy acc;
   acc.update(out, data->targets());
   CHECK(v.at("accuracy") == acc.compute());
-  CHECK(run.trainer->log().empty());  // prefix "": nothing logged
+  CHECK(run.trainer->log().empty());         // prefix "": nothing logged
   CHECK(run.model->is_training() == false);  // left as it was
 }
 
@@ -92,7 +92,7 @@ TEST_CASE("Trainer: a custom training step (lambda) and a subclass", "[trainer]"
       return StepOutput{nn::functional::cross_entropy(out, b.target), out, b.target, {}};
     });
     run.fit(2);
-    CHECK(run.trainer->optimizer_steps() == 0);  // the trainer stepped nothing
+    CHECK(run.trainer->optimizer_steps() == 0);               // the trainer stepped nothing
     const auto l = run.trainer->log().history("train/loss");  // the step's own "loss" log
     REQUIRE(l.size() == 24);
     CHECK(l.back().second < l.front().second);

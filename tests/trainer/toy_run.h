@@ -75,6 +75,16 @@ struct ToyRun {
   trainer::FitResult fit(int64_t epochs) { return trainer->fit(*train, val.get(), epochs); }
 };
 
+// Ends fit() after batch `at` (as a callback of the user's might).
+struct StopAt : trainer::Callback {
+  explicit StopAt(int64_t at) : at(at) {}
+  std::string name() const override { return "stop_at"; }
+  void on_batch_end(trainer::Trainer& t, const data::Batch&, const trainer::StepOutput&) override {
+    if (t.step() == at) t.request_stop("stop_at");
+  }
+  int64_t at;
+};
+
 // The parameters' bytes, for bit-for-bit comparisons.
 inline std::vector<std::vector<uint32_t>> param_bits(nn::Module& m) {
   std::vector<std::vector<uint32_t>> out;
