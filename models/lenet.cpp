@@ -34,8 +34,4 @@ Tensor LeNet5::forward(const Tensor& x) {
   return (*fc3)((*fc2)((*fc1)(h)));
 }
 
-std::string LeNet5::extra_repr() const {
-  return "in_channels=" + std::to_string(in_channels) + ", classes=" + std::to_string(classes);
-}
-
 }  // namespace nabla::models

@@ -36,7 +36,6 @@ class LeNet5 : public nn::Module {
   explicit LeNet5(int64_t in_channels = 1, int64_t classes = 10);
   // x [B, in_channels, 28, 28] -> logits [B, classes].
   Tensor forward(const Tensor& x) override;
-  std::string extra_repr() const override;  // "in_channels=1, classes=10"
 
   int64_t in_channels, classes;
   std::shared_ptr<nn::Conv2d> conv1, conv2;

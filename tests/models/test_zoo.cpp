@@ -90,14 +90,14 @@ TEST_CASE("zoo: every listed model builds and maps its input to [B, classes]", "
       auto net = models::create_model(info.name, 1, classes);
       REQUIRE(net);
       Shape batch = {3};
-      batch.insert(batch.end(), info.input_shape.begin(), info.input_shape.end());
+      for (int64_t d : info.input_shape) batch.push_back(d);
       NoGradGuard no_grad;
       CHECK((*net)(zeros(batch)).shape() == Shape{3, classes});
     }
     // With C channels the example shape's channel dim becomes C.
     auto net3 = models::create_model(info.name, 3, 10);
     Shape batch3 = {2, 3};
-    batch3.insert(batch3.end(), info.input_shape.begin() + 1, info.input_shape.end());
+    for (size_t i = 1; i < info.input_shape.size(); ++i) batch3.push_back(info.input_shape[i]);
     NoGradGuard no_grad;
     CHECK((*net3)(zeros(batch3)).shape() == Shape{2, 10});
   }
