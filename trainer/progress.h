@@ -28,6 +28,7 @@ class ProgressBar {
   explicit ProgressBar(std::ostream& out, bool interactive);
   static bool stdout_is_terminal();
 
+  // `epoch` as people count: 1 for the first.
   void start_epoch(int64_t epoch, int64_t num_epochs, int64_t steps_in_epoch);
   // After step `done` (1-based) of the epoch, with the running metrics.
   void update(int64_t done, const Metrics& metrics);

@@ -216,6 +216,20 @@ std::map<std::string, double> Trainer::evaluate(data::DataLoader& loader, const 
   return result;
 }
 
+std::vector<std::pair<std::string, double>> Trainer::epoch_summary() const {
+  // The loss and each metric's main value (compute_all can be long).
+  std::vector<std::pair<std::string, double>> shown;
+  for (const char* split : {"train/", "val/"}) {
+    std::vector<std::string> names = {std::string(split) + "loss"};
+    for (const auto& m : train_metrics_) names.push_back(split + m->name());
+    for (const auto& name : names) {
+      auto it = epoch_metrics_.find(name);
+      if (it != epoch_metrics_.end()) shown.emplace_back(name, it->second);
+    }
+  }
+  return shown;
+}
+
 void Trainer::finish_epoch(data::DataLoader* val, double epoch_seconds) {
   epoch_metrics_.clear();
   if (loss_count_ > 0) epoch_metrics_["train/loss"] = loss_sum_ / static_cast<double>(loss_count_);
@@ -279,7 +293,7 @@ FitResult Trainer::fit(data::DataLoader& train, data::DataLoader* val, int64_t e
       each_callback([&](Callback& cb) { cb.on_epoch_start(*this); });
     }
     resumed_ = false;
-    if (bar) bar->start_epoch(epoch_, epochs, num_batches);
+    if (bar) bar->start_epoch(epoch_ + 1, epochs, num_batches);
 
     bool epoch_finished = false;
     data::Batch batch;
@@ -296,12 +310,7 @@ FitResult Trainer::fit(data::DataLoader& train, data::DataLoader* val, int64_t e
     if (nabla::trainer::stop_requested()) break;
     if (!epoch_finished) break;
     finish_epoch(val, seconds_since(epoch_start));
-    if (bar) {
-      std::vector<std::pair<std::string, double>> shown;
-      for (const auto& [name, value] : epoch_metrics_)
-        if (name != "time/epoch_s") shown.emplace_back(name, value);
-      bar->end_epoch(shown);
-    }
+    if (bar) bar->end_epoch(epoch_summary());
     if (nabla::trainer::stop_requested()) break;
   }
 

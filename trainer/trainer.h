@@ -197,6 +197,7 @@ class Trainer {
   void finish_epoch(data::DataLoader* val, double epoch_seconds);
   void reset_epoch_accumulators();
   std::vector<std::pair<std::string, double>> running_metrics() const;
+  std::vector<std::pair<std::string, double>> epoch_summary() const;  // the progress bar's epoch line
   void write_requested_checkpoints();
   template <class F>
   void each_callback(F&& f) {

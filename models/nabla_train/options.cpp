@@ -62,7 +62,9 @@ const std::vector<Flag>& flags() {
       {"--model", "NAME", "model from the zoo (default mlp; see the list below)",
        [](const std::string& v, Options& o) { o.model = one_of("--model", v, model_names()); }},
       {"--dataset", "NAME", "fashion-mnist (default) or mnist: IDX files, gzip or not",
-       [](const std::string& v, Options& o) { o.dataset = one_of("--dataset", v, {"fashion-mnist", "mnist"}); }},
+       [](const std::string& v, Options& o) {
+         o.dataset = one_of("--dataset", v, {"fashion-mnist", "mnist"});
+       }},
       {"--data-dir", "DIR", "where the dataset's IDX files are (default /usr/share/datasets/<dataset>)",
        [](const std::string& v, Options& o) { o.data_dir = v; }},
       {"--epochs", "N", "epochs to train, in all (a resumed run continues up to N; default 5)",
@@ -70,7 +72,9 @@ const std::vector<Flag>& flags() {
       {"--batch-size", "N", "examples per batch (default 32)",
        [](const std::string& v, Options& o) { o.batch_size = to_int("--batch-size", v, 1); }},
       {"--optimizer", "NAME", "sgd (default, momentum 0.9), adam or adamw",
-       [](const std::string& v, Options& o) { o.optimizer = one_of("--optimizer", v, {"sgd", "adam", "adamw"}); }},
+       [](const std::string& v, Options& o) {
+         o.optimizer = one_of("--optimizer", v, {"sgd", "adam", "adamw"});
+       }},
       {"--lr", "X", "learning rate (default 0.01 for sgd, 0.001 for adam/adamw)",
        [](const std::string& v, Options& o) { o.lr = to_double("--lr", v, 0); }},
       {"--momentum", "X", "SGD momentum (default 0.9)",
@@ -78,7 +82,9 @@ const std::vector<Flag>& flags() {
       {"--weight-decay", "X", "weight decay (default 0)",
        [](const std::string& v, Options& o) { o.weight_decay = to_double("--weight-decay", v, 0); }},
       {"--schedule", "NAME", "lr schedule: none (default), cosine (per step, to 0) or onecycle",
-       [](const std::string& v, Options& o) { o.schedule = one_of("--schedule", v, {"none", "cosine", "onecycle"}); }},
+       [](const std::string& v, Options& o) {
+         o.schedule = one_of("--schedule", v, {"none", "cosine", "onecycle"});
+       }},
       {"--val-size", "N", "training examples held out for validation (default 5000)",
        [](const std::string& v, Options& o) { o.val_size = to_int("--val-size", v, 1); }},
       {"--limit", "N", "train on the first N examples only, for a quick look (default: all)",
