@@ -50,11 +50,11 @@ std::string ProgressBar::format_metrics(const Metrics& metrics) {
   return s;
 }
 
-void ProgressBar::start_epoch(int64_t epoch, int64_t num_epochs, int64_t steps_in_epoch) {
+void ProgressBar::start_epoch(int64_t epoch, int64_t num_epochs, int64_t steps_in_epoch, int64_t already_done) {
   epoch_ = epoch;
   num_epochs_ = num_epochs;
   steps_ = steps_in_epoch;
-  done_ = 0;
+  done_ = first_ = already_done;
   start_ = now_();
   last_draw_ = start_ - std::chrono::hours(1);  // the first update draws
   last_width_ = 0;
@@ -69,7 +69,7 @@ std::string ProgressBar::bar_line(int64_t done, const Metrics& metrics, double e
   char pct[16];
   std::snprintf(pct, sizeof pct, "  %.1f%%", 100.0 * frac);
   os << pct;
-  const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;
+  const double rate = elapsed > 0 ? static_cast<double>(done - first_) / elapsed : 0.0;
   os << "  " << format_number(std::round(rate)) << " it/s";
   if (rate > 0) os << "  ETA " << format_duration(static_cast<double>(steps_ - done) / rate);
   os << format_metrics(metrics);
@@ -100,8 +100,8 @@ void ProgressBar::end_epoch(const Metrics& metrics) {
   }
   char head[96];
   std::snprintf(head, sizeof head, "epoch %lld/%lld  %lld steps in %.1f s (%s it/s)", static_cast<long long>(epoch_),
-                static_cast<long long>(num_epochs_), static_cast<long long>(done_), elapsed,
-                format_number(std::round(elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0)).c_str());
+                static_cast<long long>(num_epochs_), static_cast<long long>(done_ - first_), elapsed,
+                format_number(std::round(elapsed > 0 ? static_cast<double>(done_ - first_) / elapsed : 0.0)).c_str());
   out_ << head << format_metrics(metrics) << '\n' << std::flush;
 }
 

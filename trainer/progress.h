@@ -28,8 +28,9 @@ class ProgressBar {
   explicit ProgressBar(std::ostream& out, bool interactive);
   static bool stdout_is_terminal();
 
-  // `epoch` as people count: 1 for the first.
-  void start_epoch(int64_t epoch, int64_t num_epochs, int64_t steps_in_epoch);
+  // `epoch` as people count: 1 for the first. `already_done` steps of it
+  // ran before (a resumed epoch): they count in the bar, not in the rate.
+  void start_epoch(int64_t epoch, int64_t num_epochs, int64_t steps_in_epoch, int64_t already_done = 0);
   // After step `done` (1-based) of the epoch, with the running metrics.
   void update(int64_t done, const Metrics& metrics);
   // Ends the epoch line with the epoch's metrics (train and validation).
@@ -47,7 +48,7 @@ class ProgressBar {
 
   std::ostream& out_;
   bool interactive_;
-  int64_t epoch_ = 0, num_epochs_ = 0, steps_ = 0, done_ = 0;
+  int64_t epoch_ = 0, num_epochs_ = 0, steps_ = 0, done_ = 0, first_ = 0;
   Clock::time_point start_, last_draw_;
   Clock::time_point (*now_)() = &Clock::now;
   size_t last_width_ = 0;

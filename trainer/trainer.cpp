@@ -293,7 +293,7 @@ FitResult Trainer::fit(data::DataLoader& train, data::DataLoader* val, int64_t e
       each_callback([&](Callback& cb) { cb.on_epoch_start(*this); });
     }
     resumed_ = false;
-    if (bar) bar->start_epoch(epoch_ + 1, epochs, num_batches);
+    if (bar) bar->start_epoch(epoch_ + 1, epochs, num_batches, train.batch_index());
 
     bool epoch_finished = false;
     data::Batch batch;

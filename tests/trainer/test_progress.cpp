@@ -28,6 +28,19 @@ TEST_CASE("ProgressBar: one line per epoch when not a terminal", "[trainer][prog
   CHECK(out.str() == "epoch 2/5  100 steps in 1.0 s (100 it/s)  loss 0.4123  val_acc 0.8500\n");
 }
 
+TEST_CASE("ProgressBar: a resumed epoch counts its earlier steps in the bar, not in the rate", "[trainer][progress]") {
+  std::ostringstream out;
+  ProgressBar bar(out, /*interactive=*/false);
+  bar.set_clock_for_testing(&now);
+  bar.start_epoch(3, 5, 100, /*already_done=*/60);
+  for (int s = 61; s <= 100; ++s) {
+    advance(0.05);
+    bar.update(s, {});
+  }
+  bar.end_epoch({});
+  CHECK(out.str() == "epoch 3/5  40 steps in 2.0 s (20 it/s)\n");
+}
+
 TEST_CASE("ProgressBar: a redrawn line with rate, ETA and metrics on a terminal", "[trainer][progress]") {
   std::ostringstream out;
   ProgressBar bar(out, /*interactive=*/true);

@@ -219,3 +219,67 @@ TEST_CASE("load_checkpoint: bad files give an Error naming the path", "[trainer]
                       Catch::Contains("nope.safetensors"));
   }
 }
+
+TEST_CASE("resume: a custom two-optimizer step (GAN-style) resumes exactly through register_state",
+          "[trainer][resume]") {
+  // "generator" g and "critic" d, each with its own Adam; the step updates
+  // both itself (manual optimization) and the trainer's optimizer is d's.
+  struct Pair : nn::Module {
+    std::shared_ptr<nn::Linear> g, d;
+    explicit Pair(uint64_t seed) : Module("Pair") {
+      Generator init(seed);
+      g = register_module("g", std::make_shared<nn::Linear>(4, 4, true, nn::functional::Activation::None, init));
+      d = register_module("d", std::make_shared<nn::Linear>(4, 1, true, nn::functional::Activation::None, init));
+    }
+  };
+  struct Gan {
+    Pair pair;
+    optim::Adam opt_d, opt_g;
+    std::unique_ptr<data::DataLoader> loader;
+    Trainer trainer;
+    explicit Gan(uint64_t seed)
+        : pair(seed),
+          opt_d(pair.d->parameters(), {{"lr", 1e-2}}),
+          opt_g(pair.g->parameters(), {{"lr", 1e-2}}),
+          loader(std::make_unique<data::DataLoader>(testing::toy_blobs(90, 3, false),
+                                                    data::DataLoaderOptions{8, true, false, 5, true})),
+          trainer(pair, opt_d, nullptr, ToyRun::quiet()) {
+      trainer.register_state(
+          "opt_g", [this] { return opt_g.state_dict(); }, [this](const StateDict& s) { opt_g.load_state_dict(s); });
+      trainer.set_training_step([this](Trainer&, const data::Batch& b) {
+        Tensor noise = randn(b.input.shape());  // the default generator: checkpointed
+        // Critic: real high, fake low.
+        opt_d.zero_grad();
+        Tensor fake = (*pair.g)(noise).detach();
+        Tensor d_loss = mean(relu(1.0 - (*pair.d)(b.input))) + mean(relu(1.0 + (*pair.d)(fake)));
+        d_loss.backward();
+        opt_d.step();
+        // Generator: fool the critic.
+        opt_g.zero_grad();
+        Tensor g_loss = -mean((*pair.d)((*pair.g)(noise)));
+        g_loss.backward();
+        opt_g.step();
+        return StepOutput{
+            Tensor(), Tensor(), Tensor(), {{"d_loss", d_loss.item<float>()}, {"g_loss", g_loss.item<float>()}}};
+      });
+    }
+  };
+  testing::TempDir dir;
+  manual_seed(21);
+  Gan straight(1);
+  straight.trainer.fit(*straight.loader, nullptr, 2);
+
+  manual_seed(21);
+  Gan first(1);
+  first.trainer.add_callback(std::make_shared<testing::StopAt>(7));
+  first.trainer.fit(*first.loader, nullptr, 2);
+  first.trainer.save_checkpoint(dir.file("gan.safetensors"));  // after fit(): where its loader stopped
+
+  manual_seed(0);
+  Gan second(2);
+  second.trainer.load_checkpoint(dir.file("gan.safetensors"));
+  second.trainer.fit(*second.loader, nullptr, 2);
+  CHECK(testing::param_bits(second.pair) == testing::param_bits(straight.pair));
+  require_same_records(deterministic_records(second.trainer.log()), deterministic_records(straight.trainer.log()));
+  CHECK(second.trainer.log().history("train/g_loss").size() == 24);
+}
