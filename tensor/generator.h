@@ -53,6 +53,18 @@ class Generator {
   GeneratorState state_;
 };
 
+// SplitMix64's finaliser: a bijection that scatters nearby inputs (seed,
+// seed + 1; epoch 3, epoch 4) to unrelated 64-bit values. Seeds derived
+// from (seed, epoch, ...) go through it, so neighbouring streams share nothing.
+inline uint64_t splitmix64(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+// A seed derived from two numbers (a seed and an epoch, say).
+inline uint64_t mix_seeds(uint64_t a, uint64_t b) { return splitmix64(splitmix64(a) ^ b); }
+
 // The generator used when none is passed.
 Generator& default_generator();
 // Seeds the default generator (torch.manual_seed).

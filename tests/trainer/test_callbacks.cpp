@@ -181,35 +181,44 @@ TEST_CASE("LRSchedulerCallback steps per optimizer step or per epoch; PlateauCal
   }
 }
 
+// y = 3 x - 1 with noise, a Linear(1, 1) and plain SGD, which diverges
+// above lr ~ 2 / E[x^2] = 2.
+struct Regression {
+  nn::Linear model;
+  optim::SGD sgd;
+  data::DataLoader loader;
+  Trainer trainer;
+  explicit Regression(std::shared_ptr<data::TensorDataset> set)
+      : model(1, 1, true, nn::functional::Activation::None, init()),
+        sgd(model.parameters(), {{"lr", 0.05}}),
+        loader(std::move(set), data::DataLoaderOptions{16, true}),
+        trainer(
+            model, sgd,
+            [](const Tensor& out, const Tensor& target) { return nn::functional::mse_loss(out.squeeze(1), target); },
+            ToyRun::quiet()) {}
+  static Generator& init() {
+    static Generator g;
+    g.manual_seed(4);  // every Regression starts from the same weights
+    return g;
+  }
+  static std::shared_ptr<data::TensorDataset> data() {
+    Generator g(9);
+    Tensor x = randn({256, 1}, g), y = (x * 3.0 - 1.0 + randn({256, 1}, g) * 0.1).squeeze(1);
+    return std::make_shared<data::TensorDataset>(x, y);
+  }
+};
+
 TEST_CASE("find_lr: a range test on linear regression suggests a sensible lr and changes nothing",
           "[trainer][callbacks]") {
-  // y = 3 x - 1 with noise; plain SGD diverges above lr ~ 2 / E[x^2] = 2.
-  Generator g(9);
-  Tensor x = randn({256, 1}, g), y = (x * 3.0 - 1.0 + randn({256, 1}, g) * 0.1).squeeze(1);
-  auto set = std::make_shared<data::TensorDataset>(x, y);
-  data::DataLoaderOptions lo;
-  lo.batch_size = 16;
-  lo.shuffle = true;
-  auto run_with = [&](bool find) {
-    Generator init(4);
-    nn::Linear model(1, 1, true, nn::functional::Activation::None, init);
-    optim::SGD sgd(model.parameters(), {{"lr", 0.05}});
-    data::DataLoader loader(set, lo);
-    Trainer t(
-        model, sgd,
-        [](const Tensor& out, const Tensor& target) { return nn::functional::mse_loss(out.squeeze(1), target); },
-        ToyRun::quiet());
-    LRFinderResult r;
-    if (find) {
-      r = find_lr(t, loader, {1e-5, 100.0, 120});
-      CHECK(sgd.param_groups()[0].lr() == 0.05);  // restored
-      CHECK(loader.batch_index() == 0);
-    }
-    t.fit(loader, nullptr, 2);
-    return std::make_pair(r, testing::param_bits(model));
-  };
-  auto [result, params] = run_with(true);
-  CHECK(params == run_with(false).second);  // training afterwards is bit for bit the same
+  auto set = Regression::data();
+  Regression with(set), without(set);
+  LRFinderResult result = find_lr(with.trainer, with.loader, {1e-5, 100.0, 120});
+  CHECK(with.sgd.param_groups()[0].lr() == 0.05);  // restored
+  CHECK(with.loader.batch_index() == 0);
+  with.trainer.fit(with.loader, nullptr, 2);
+  without.trainer.fit(without.loader, nullptr, 2);
+  CHECK(testing::param_bits(with.model) == testing::param_bits(without.model));  // bit for bit the same training
+
   REQUIRE(result.lrs.size() >= 30);
   CHECK(result.lrs.size() < 120);  // it diverged before max_lr and stopped early
   CHECK(result.lrs.front() == Approx(1e-5));
@@ -221,18 +230,12 @@ TEST_CASE("find_lr: a range test on linear regression suggests a sensible lr and
   CHECK_THAT(result.svg(), Catch::Contains("<svg") && Catch::Contains("suggestion"));
 
   SECTION("the LRFinder callback sets the suggestion before training") {
-    Generator init(4);
-    nn::Linear model(1, 1, true, nn::functional::Activation::None, init);
-    optim::SGD sgd(model.parameters(), {{"lr", 0.05}});
-    data::DataLoader loader(set, lo);
-    Trainer t(
-        model, sgd,
-        [](const Tensor& out, const Tensor& target) { return nn::functional::mse_loss(out.squeeze(1), target); },
-        ToyRun::quiet());
+    Regression r(set);
     auto finder = std::make_shared<LRFinder>(LRFinderOptions{1e-5, 100.0, 120});
-    t.add_callback(finder);
-    t.fit(loader, nullptr, 1);
-    CHECK(t.log().history("lr")[0].second == finder->result().suggestion);
+    r.trainer.add_callback(finder);
+    r.trainer.fit(r.loader, nullptr, 1);
+    CHECK(finder->result().suggestion == result.suggestion);
+    CHECK(r.trainer.log().history("lr")[0].second == finder->result().suggestion);
   }
 }
 

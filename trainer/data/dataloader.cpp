@@ -12,16 +12,6 @@ namespace nabla::data {
 
 namespace {
 
-// SplitMix64's finaliser: a bijection that scatters nearby inputs (seed,
-// seed + 1; epoch 3, epoch 4) to unrelated 64-bit values.
-uint64_t splitmix64(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
-uint64_t mix(uint64_t a, uint64_t b) { return splitmix64(splitmix64(a) ^ b); }
-
 // Distinct streams for the shuffle and the transforms, so that they never share numbers.
 constexpr uint64_t kShuffleStream = 1, kTransformStream = 2;
 
@@ -60,7 +50,7 @@ std::vector<int64_t> DataLoader::order(int64_t epoch) const {
   if (!options_.shuffle || idx.size() < 2) return idx;
   // Fisher-Yates with one uniform draw per position, from a generator that
   // depends only on (seed, epoch).
-  Generator gen(mix(mix(options_.seed, kShuffleStream), static_cast<uint64_t>(epoch)));
+  Generator gen(mix_seeds(mix_seeds(options_.seed, kShuffleStream), static_cast<uint64_t>(epoch)));
   Tensor u = rand({static_cast<int64_t>(idx.size())}, gen, kFloat64);
   const double* up = u.data<double>();
   for (size_t i = idx.size() - 1; i > 0; --i) {
@@ -84,13 +74,13 @@ Batch DataLoader::make_batch(int64_t batch) const {
   const int64_t n = dataset_->size();
   const int64_t first = batch * options_.batch_size;
   const int64_t last = std::min(first + options_.batch_size, n);
-  const uint64_t epoch_seed = mix(mix(options_.seed, kTransformStream), static_cast<uint64_t>(epoch_));
+  const uint64_t epoch_seed = mix_seeds(mix_seeds(options_.seed, kTransformStream), static_cast<uint64_t>(epoch_));
   std::vector<Example> examples;
   examples.reserve(static_cast<size_t>(last - first));
   for (int64_t pos = first; pos < last; ++pos) {
     // Each example's own generator: its random transforms depend on (seed,
     // epoch, position) only, whatever ran before it and on whichever thread.
-    Generator gen(mix(epoch_seed, static_cast<uint64_t>(pos)));
+    Generator gen(mix_seeds(epoch_seed, static_cast<uint64_t>(pos)));
     examples.push_back(dataset_->get(order_[static_cast<size_t>(pos)], gen));
   }
   return collate_(examples);
