@@ -22,13 +22,6 @@ Tensor real_scalar(double v) { return scalar_tensor(v, kFloat64); }
 int64_t get_int(const StateDict& sd, const std::string& name) { return sd.at(name).item<int64_t>(); }
 double get_real(const StateDict& sd, const std::string& name) { return sd.at(name).item<double>(); }
 
-// A float64 vector as a 1-d tensor (a metric's state).
-Tensor vector_tensor(const std::vector<double>& v) {
-  Tensor t = zeros({static_cast<int64_t>(v.size())}, kFloat64);
-  std::copy(v.begin(), v.end(), t.data<double>());
-  return t;
-}
-
 std::vector<double> tensor_vector(const Tensor& t) {
   Tensor c = t.to(kFloat64).contiguous();
   return std::vector<double>(c.data<double>(), c.data<double>() + c.numel());
@@ -58,7 +51,7 @@ void Trainer::save_checkpoint(const std::string& path) {
     sd.merge(part, "callback." + cb->name() + ".");
   }
   for (size_t i = 0; i < train_metrics_.size(); ++i)
-    sd.insert("metric." + std::to_string(i), vector_tensor(train_metrics_[i]->state()));
+    sd.insert("metric." + std::to_string(i), from_vector(train_metrics_[i]->state()));
   sd.insert("trainer.epoch", int_scalar(epoch_));
   sd.insert("trainer.step", int_scalar(step_));
   sd.insert("trainer.optimizer_steps", int_scalar(optimizer_steps_));

@@ -76,11 +76,14 @@ std::string ProgressBar::bar_line(int64_t done, const Metrics& metrics, double e
   return os.str();
 }
 
+bool ProgressBar::will_draw(int64_t done) const {
+  return interactive_ && (done >= steps_ || seconds_between(last_draw_, now_()) >= kRedrawSeconds);
+}
+
 void ProgressBar::update(int64_t done, const Metrics& metrics) {
   done_ = done;
-  if (!interactive_) return;
+  if (!will_draw(done)) return;
   const Clock::time_point now = now_();
-  if (seconds_between(last_draw_, now) < kRedrawSeconds && done < steps_) return;
   last_draw_ = now;
   std::string line = bar_line(done, metrics, seconds_between(start_, now));
   // Pad over what a longer previous line left behind.

@@ -33,6 +33,9 @@ class ProgressBar {
   void start_epoch(int64_t epoch, int64_t num_epochs, int64_t steps_in_epoch, int64_t already_done = 0);
   // After step `done` (1-based) of the epoch, with the running metrics.
   void update(int64_t done, const Metrics& metrics);
+  // Whether update(done, ...) would redraw now: a caller can skip
+  // computing the metrics for the updates that only count.
+  bool will_draw(int64_t done) const;
   // Ends the epoch line with the epoch's metrics (train and validation).
   void end_epoch(const Metrics& metrics);
 

@@ -303,7 +303,10 @@ FitResult Trainer::fit(data::DataLoader& train, data::DataLoader* val, int64_t e
         break;
       }
       train_batch(batch, train.batch_index() == num_batches);
-      if (bar) bar->update(train.batch_index(), running_metrics());
+      if (bar) {
+        const int64_t done = train.batch_index();
+        bar->update(done, bar->will_draw(done) ? running_metrics() : ProgressBar::Metrics{});
+      }
       if (nabla::trainer::stop_requested()) break;
       if (options_.max_steps >= 0 && step_ >= options_.max_steps) request_stop("max_steps reached");
     }

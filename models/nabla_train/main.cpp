@@ -32,9 +32,7 @@ const std::vector<std::string> kFashionClasses = {"T-shirt/top", "Trouser", "Pul
 Tensor encode_args(const std::vector<std::string>& args) {
   std::string text;
   for (const auto& a : args) text += a + '\n';
-  Tensor t = zeros({static_cast<int64_t>(text.size())}, kInt64);
-  for (size_t i = 0; i < text.size(); ++i) t.data<int64_t>()[i] = static_cast<unsigned char>(text[i]);
-  return t;
+  return from_vector(std::vector<int64_t>(text.begin(), text.end()));
 }
 
 std::vector<std::string> decode_args(const Tensor& t) {
