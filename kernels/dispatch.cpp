@@ -24,9 +24,26 @@
 
 namespace nabla::kernels {
 
+namespace {
+// A data-less View that only names a device: what NABLA_BACKEND_CALL picks
+// the backend by, for the kernels that take raw pointers.
+View on(Device device) {
+  View v;
+  v.device = device;
+  return v;
+}
+}  // namespace
+
 void unary(UnaryOp op, const View& out, const View& in) { NABLA_BACKEND_CALL(out, unary, op, out, in); }
 void binary(BinaryOp op, const View& out, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, binary, op, out, a, b);
+}
+void unary_dense(UnaryOp op, DType dtype, Device device, void* out, const void* in, int64_t n) {
+  NABLA_BACKEND_CALL(on(device), unary_dense, op, dtype, out, in, n);
+}
+void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void* a, int64_t a_step, const void* b,
+                  int64_t b_step, int64_t n) {
+  NABLA_BACKEND_CALL(on(device), binary_dense, op, dtype, out, a, a_step, b, b_step, n);
 }
 void where(const View& out, const View& c, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, where, out, c, a, b);

@@ -17,6 +17,15 @@ namespace nabla::kernels {
 void unary(UnaryOp op, const View& out, const View& in);
 // out = f(a, b); a and b share a dtype; out is bool for comparisons/logical ops.
 void binary(BinaryOp op, const View& out, const View& a, const View& b);
+// The same two on n contiguous elements of one dtype (out too: arithmetic
+// ops only, not comparisons): no shapes, no strides. Most of a training
+// step's bookkeeping is tiny tensors, where walking shapes and strides
+// costs more than the arithmetic; this path is a switch and a loop.
+// a_step/b_step are 1 for n elements, 0 for one element broadcast to all n
+// (a gradient seeded by sum(), a scalar operand).
+void unary_dense(UnaryOp op, DType dtype, Device device, void* out, const void* in, int64_t n);
+void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void* a, int64_t a_step, const void* b,
+                  int64_t b_step, int64_t n);
 // out = cond ? a : b; cond is bool, a/b/out share a dtype.
 void where(const View& out, const View& cond, const View& a, const View& b);
 // out = in, converting the dtype; in is broadcast to out's shape.

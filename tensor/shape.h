@@ -31,7 +31,7 @@ inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os <<
 // Row-major (C order) strides for a shape, written into `strides` (the form
 // tensor creation uses, so no temporary Shape is made per op) or returned.
 inline void contiguous_strides(const Shape& shape, Shape& strides) {
-  strides.resize(shape.size());
+  strides.resize_for_overwrite(shape.size());
   int64_t s = 1;
   for (size_t i = shape.size(); i-- > 0;) {
     strides[i] = s;

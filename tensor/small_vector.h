@@ -92,6 +92,13 @@ class SmallVector {
       while (size_ < n) emplace_back(value);
     }
   }
+  // Sets the size to n leaving new elements uninitialised (trivial types
+  // only): for a caller that writes every element next - no zero-fill.
+  void resize_for_overwrite(size_t n) {
+    static_assert(kTrivial, "resize_for_overwrite is for trivial element types");
+    if (n > capacity_) grow(n);
+    size_ = static_cast<uint32_t>(n);
+  }
   void reserve(size_t n) {
     if (n > capacity_) grow(n);
   }

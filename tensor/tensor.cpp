@@ -24,6 +24,12 @@ Tensor empty(const Shape& shape, DType dtype, Device device) {
   return Tensor(std::move(impl));
 }
 
+Tensor::Tensor(Tensor&& other) noexcept : impl_(std::move(other.impl_)) {}
+Tensor& Tensor::operator=(Tensor&& other) noexcept {
+  impl_ = std::move(other.impl_);
+  return *this;
+}
+
 int64_t Tensor::size(int64_t axis) const { return shape()[wrap_axis(axis, ndim(), "size")]; }
 
 bool Tensor::is_contiguous() const {
@@ -138,7 +144,12 @@ Tensor& Tensor::copy_(const Tensor& src) {
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace(*this, "add_");
   if (alpha == 1.0 && other.shape() == shape() && other.dtype() == dtype() && other.device() == device()) {
-    kernels::binary(kernels::BinaryOp::Add, kview(*this), kview(*this), kview(other));  // gradient accumulation
+    const int64_t step = detail::dense_step(other);  // gradient accumulation, most often
+    if (is_contiguous() && step >= 0)
+      kernels::binary_dense(kernels::BinaryOp::Add, dtype(), device(), raw_data(), raw_data(), 1, other.raw_data(),
+                            step, numel());
+    else
+      kernels::binary(kernels::BinaryOp::Add, kview(*this), kview(*this), kview(other));
     bump_version();
     return *this;
   }

@@ -56,6 +56,15 @@ class Tensor {
  public:
   Tensor() = default;  // an undefined tensor: no data; used for "no gradient"
   explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
+  Tensor(const Tensor&) = default;
+  Tensor& operator=(const Tensor&) = default;
+  // Moves are compiled in the library, not inline in the caller: `y = y + w`
+  // moves a handle the library has just written, and an inline move may read
+  // it with one 16-byte load where the library wrote two 8-byte stores - a
+  // store-forwarding stall that costs more than the call (CMakeLists.txt).
+  Tensor(Tensor&& other) noexcept;
+  Tensor& operator=(Tensor&& other) noexcept;
+  ~Tensor() = default;
 
   // ---- metadata -----------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }

@@ -56,7 +56,10 @@ Tensor unary_forward(UnaryOp op, const Tensor& x) {
   else if (x.dtype() == kBool)
     in = x.to(kInt64);
   Tensor out = empty(in.shape(), in.dtype(), in.device());
-  kernels::unary(op, kview(out), kview(in));
+  if (op != UnaryOp::LogicalNot && in.is_contiguous())
+    kernels::unary_dense(op, in.dtype(), in.device(), out.raw_data(), in.raw_data(), out.numel());
+  else
+    kernels::unary(op, kview(out), kview(in));
   return out;
 }
 
@@ -69,7 +72,12 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   if (a.shape() == b.shape() && a.dtype() == common && b.dtype() == common) {
     // Fast path (most ops in a training step): no broadcasting, no casts.
     Tensor out = empty(a.shape(), out_dtype, a.device());
-    kernels::binary(op, kview(out), kview(a), kview(b));
+    const int64_t a_step = dense_step(a), b_step = dense_step(b);
+    if (out_dtype == common && a_step >= 0 && b_step >= 0)
+      kernels::binary_dense(op, common, a.device(), out.raw_data(), a.raw_data(), a_step, b.raw_data(), b_step,
+                            out.numel());
+    else
+      kernels::binary(op, kview(out), kview(a), kview(b));
     return out;
   }
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);

@@ -239,6 +239,80 @@ void binary(BinaryOp op, const View& out, const View& a, const View& b) {
   NABLA_DISPATCH_ALL(a.dtype, T, binary_typed<T>(op, out, a, b));
 }
 
+// ---- the dense fast path: n contiguous elements, one dtype ----
+namespace {
+template <class T>
+bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
+  switch (op) {
+#define X(name, expr)                                  \
+  case UnaryOp::name: {                                \
+    name##F f{};                                       \
+    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]); \
+    return true;                                       \
+  }
+    NABLA_UNARY_FUNCTORS(X)
+#undef X
+    default:
+      return false;
+  }
+}
+// a_step/b_step: 1 for n elements, 0 for one element broadcast to n.
+template <class T>
+bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step, int64_t n) {
+  switch (op) {
+#define X(name, expr)                                                \
+  case BinaryOp::name: {                                             \
+    name##F f{};                                                     \
+    if (a_step && b_step) {                                          \
+      for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);        \
+    } else if (a_step) {                                             \
+      const T bv = *b;                                               \
+      for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], bv);          \
+    } else {                                                         \
+      const T av = *a;                                               \
+      for (int64_t i = 0; i < n; ++i) out[i] = f(av, b[i * b_step]); \
+    }                                                                \
+    return true;                                                     \
+  }
+    NABLA_ARITH_FUNCTORS(X)
+#undef X
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+// Small float tensors run the loop right here; everything else (big ones
+// are threaded, int64/bool have their own rules) goes to the general
+// engine as 1-D views.
+void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
+  if (n < kGrainSize) {
+    if (dtype == DType::Float32 && unary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(in), n))
+      return;
+    if (dtype == DType::Float64 && unary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(in), n))
+      return;
+  }
+  const int64_t shape[1] = {n}, unit[1] = {1};
+  const Device cpu = Device::cpu();
+  cpu::unary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(in), dtype, cpu, 1, shape, unit});
+}
+
+void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
+                  int64_t n) {
+  if (n < kGrainSize) {
+    if (dtype == DType::Float32 && binary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(a),
+                                                      a_step, static_cast<const float*>(b), b_step, n))
+      return;
+    if (dtype == DType::Float64 && binary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(a),
+                                                      a_step, static_cast<const double*>(b), b_step, n))
+      return;
+  }
+  const int64_t shape[1] = {n}, unit[1] = {1}, a_stride[1] = {a_step}, b_stride[1] = {b_step};
+  const Device cpu = Device::cpu();
+  cpu::binary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(a), dtype, cpu, 1, shape, a_stride},
+              View{const_cast<void*>(b), dtype, cpu, 1, shape, b_stride});
+}
+
 void where(const View& out, const View& cond, const View& a, const View& b) {
   const View* views[4] = {&out, &cond, &a, &b};
   StridedLoop<4> loop(views);

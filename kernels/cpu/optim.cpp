@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "cpu_kernels.h"
+#include "denormals.h"
 #include "parallel.h"
 
 namespace nabla::kernels::cpu {
@@ -67,6 +68,7 @@ void sgd_typed(const View& param, const View& grad, const View& momentum_buffer,
   else
     loop = decay ? pick_sgd_loop<T, true, true, false>(first) : pick_sgd_loop<T, false, true, false>(first);
   parallel_for(param.numel(), [=](int64_t begin, int64_t end) {
+    FlushDenormals ftz;  // decaying momentum buffers (denormals.h)
     loop(p, g, buf, begin, end, lr, sign, wd, momentum, one_minus_dampening);
   });
 }
@@ -140,7 +142,10 @@ void adam_typed(const View& param, const View& grad, const View& exp_avg, const 
                               {&adam_range<T, kL2Decay, false>, &adam_range<T, kL2Decay, true>},
                               {&adam_range<T, kDecoupledDecay, false>, &adam_range<T, kDecoupledDecay, true>}};
   const Range range = ranges[kind][a.amsgrad ? 1 : 0];
-  parallel_for(param.numel(), [a, range](int64_t begin, int64_t end) { range(a, begin, end); });
+  parallel_for(param.numel(), [a, range](int64_t begin, int64_t end) {
+    FlushDenormals ftz;
+    range(a, begin, end);
+  });
 }
 
 template <class T>
@@ -186,7 +191,10 @@ void rmsprop_typed(const View& param, const View& grad, const View& square_avg, 
       ptr<T>(param), ptr<T>(square_avg), ptr<T>(grad_avg), ptr<T>(momentum_buffer), ptr<T>(grad),  T(h.lr),
       T(h.alpha),    T(1 - h.alpha),     T(h.eps),         T(h.weight_decay),       T(h.momentum), h.centered,
       h.maximize};
-  parallel_for(param.numel(), [a](int64_t begin, int64_t end) { rmsprop_range(a, begin, end); });
+  parallel_for(param.numel(), [a](int64_t begin, int64_t end) {
+    FlushDenormals ftz;
+    rmsprop_range(a, begin, end);
+  });
 }
 
 template <class T>
@@ -216,7 +224,10 @@ template <class T>
 void adagrad_typed(const View& param, const View& grad, const View& sum, const AdagradHyper& h) {
   const T clr = T(h.lr / (1 + static_cast<double>(h.step - 1) * h.lr_decay));  // decayed lr
   const AdagradArgs<T> a{ptr<T>(param), ptr<T>(sum), ptr<T>(grad), clr, T(h.eps), T(h.weight_decay), h.maximize};
-  parallel_for(param.numel(), [a](int64_t begin, int64_t end) { adagrad_range(a, begin, end); });
+  parallel_for(param.numel(), [a](int64_t begin, int64_t end) {
+    FlushDenormals ftz;
+    adagrad_range(a, begin, end);
+  });
 }
 
 template <class T>
@@ -229,7 +240,10 @@ void ema_typed(const View& average, const View& value, double decay) {
   T* a = ptr<T>(average);
   const T* x = ptr<T>(value);
   const T d = T(decay), one_minus_d = T(1 - decay);
-  parallel_for(average.numel(), [=](int64_t begin, int64_t end) { ema_range(a, x, d, one_minus_d, begin, end); });
+  parallel_for(average.numel(), [=](int64_t begin, int64_t end) {
+    FlushDenormals ftz;
+    ema_range(a, x, d, one_minus_d, begin, end);
+  });
 }
 
 }  // namespace
