@@ -86,7 +86,7 @@ def parse_lines(text, where):
 
 
 def run_one(exe, args, threads, rep, mode, timeout):
-    """Runs one benchmark; returns (its records tagged with rep and mode, its stderr)."""
+    """Runs one benchmark; returns (its records tagged with rep, mode and executable, its stderr)."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     start = time.monotonic()
     try:
@@ -102,6 +102,7 @@ def run_one(exe, args, threads, rep, mode, timeout):
     for r in records:
         r["run_rep"] = rep
         r["run_mode"] = mode
+        r["run_exe"] = os.path.basename(exe)  # a cell never mixes two executables' lines
     return records, proc.stderr
 
 
@@ -330,11 +331,11 @@ def section_memory(cells, name, threads_list):
     rows = []
     for t in threads_list:
         for impl in ["nabla"] + PEERS:
-            c = cells.one(bench="memory", impl=impl, threads=t, vs=None)
+            c = cells.one(bench="memory", impl=impl, threads=t, vs=None, run_exe="bench_mlp")
             if c is None:
                 continue
             ratio = "-" if impl == "nabla" else fmt(
-                get(cells.one(bench="memory", impl="nabla", vs=impl, threads=t), "ratio"), ".2f")
+                get(cells.one(bench="memory", impl="nabla", vs=impl, threads=t, run_exe="bench_mlp"), "ratio"), ".2f")
             rows.append([name(impl), t, fmt(get(c, "peak_rss_mib"), ".0f", " MiB"), ratio,
                          fmt(get(c, "system_allocs_per_step"), ".2f"), fmt(get(c, "system_allocs_total"), ".0f")])
     return ("Peak RSS of each process of the mlp-fmnist run (data included); nabla ÷ peer (≤ 1 is the target); "
@@ -442,11 +443,12 @@ def targets(cells, threads_list, quick):
               times, lambda r: r >= CNN_VS_LIBTORCH)
     for t in threads_list:
         check(rows, f"memory: nabla peak RSS ≤ LibTorch's (mlp-fmnist), {t} thread(s)",
-              ratio("memory", "libtorch", t), lambda r: f"nabla ÷ LibTorch = {r:.2f}",
+              ratio("memory", "libtorch", t, run_exe="bench_mlp"), lambda r: f"nabla ÷ LibTorch = {r:.2f}",
               lambda r: r <= MEMORY_VS_LIBTORCH)
     for t in threads_list:
         check(rows, f"memory: 0 system allocations per step after the first steps, {t} thread(s)",
-              nabla("memory", "system_allocs_per_step", t), lambda a: f"{a:g} per step", lambda a: a == 0)
+              nabla("memory", "system_allocs_per_step", t, run_exe="bench_mlp"), lambda a: f"{a:g} per step",
+              lambda a: a == 0)
     return rows
 
 

@@ -88,7 +88,10 @@ def cnn_lines(threads, ratio):
              "peak_rss_mib": 250.0},
             {"bench": "cnn", "impl": "libtorch", "threads": threads, "steps_per_s": 100.0, "test_acc": 88.1,
              "peak_rss_mib": 500.0},
-            {"bench": "cnn", "impl": "nabla", "vs": "libtorch", "threads": threads, "ratio": ratio}]
+            {"bench": "cnn", "impl": "nabla", "vs": "libtorch", "threads": threads, "ratio": ratio},
+            # Memory lines of another executable must not mix with bench_mlp's.
+            {"bench": "memory", "impl": "nabla", "threads": threads, "peak_rss_mib": 999.0,
+             "system_allocs_per_step": 5.0}]
 
 
 # Three runs at 1 thread with different figures, so that the medians are
@@ -185,13 +188,14 @@ class RunAllTest(unittest.TestCase):
         def target(start):
             return self.row(text, "| " + start)
 
-        self.assertEqual(target("mlp-fmnist: ≥ 3.0× LibTorch"), "| mlp-fmnist: ≥ 3.0× LibTorch steps/s, 1 thread | "
-                         "3.20× | yes |")
+        self.assertEqual(target("mlp-fmnist: ≥ 3.0× LibTorch"),
+                         "| mlp-fmnist: ≥ 3.0× LibTorch steps/s, 1 thread | 3.20× | yes |")
         self.assertTrue(target("mlp-fmnist: ≥ 4.5× PyTorch").endswith("| 4.57× | yes |"))
         self.assertTrue(target("mlp-fmnist: ≥ 75% of the compute floor, 1 thread").endswith("| 70% | no |"))
         self.assertTrue(target("mlp-fmnist: 2 threads never slower").endswith("| 3000 vs 3200 steps/s | no |"))
         self.assertTrue(target("mlp-fmnist: test accuracy").endswith("| -0.70 points | no |"))
-        self.assertTrue(target("size-sweep: ≥ 1.0× LibTorch at every size, 1 thread").endswith("| not measured | - |"))
+        self.assertTrue(target("size-sweep: ≥ 1.0× LibTorch at every size, 1 thread").endswith(
+            "| not measured | - |"))
         self.assertTrue(target("cnn: ≥ 1.5× LibTorch steps/s, 2 thread").endswith("| not measured | - |"))
         self.assertTrue(target("op-overhead: ≤ 150 ns per elementwise op (add, mul, relu), 1 thread").endswith(
             "| highest 200.0 ns (add) | no |"))
@@ -231,12 +235,18 @@ class RunAllTest(unittest.TestCase):
         self.assertLess(text.index("| 128x64 |"), text.index("| 1024x3 |"))
         self.assertLess(text.index("| 1024x3 |"), text.index("| 4096x3 |"))
         self.assertIn("| 4096x3 | 1,000 | 1 | 97.0 | 100.0 | - | 0.97× | - |", text)
-        self.assertIn("| size-sweep: ≥ 1.0× LibTorch at every size, 1 thread(s) | lowest 0.97× (4096x3) | no |", text)
-        self.assertIn("| size-sweep: ≥ 1.0× LibTorch at every size, 2 thread(s) | lowest 1.02× (4096x3) | yes |", text)
+        self.assertIn("| size-sweep: ≥ 1.0× LibTorch at every size, 1 thread(s) | lowest 0.97× (4096x3) | no |",
+                      text)
+        self.assertIn("| size-sweep: ≥ 1.0× LibTorch at every size, 2 thread(s) | lowest 1.02× (4096x3) | yes |",
+                      text)
         self.assertIn("| cnn: ≥ 1.5× LibTorch steps/s, 1 thread(s) | 1.60× | yes |", text)
         self.assertIn("| cnn: ≥ 1.5× LibTorch steps/s, 2 thread(s) | 1.40× | no |", text)
         self.assertIn("| LibTorch 9.9.9 | 2 | 100.0 | 1.40× | 88.10% | 500 MiB |", text)
         self.assertIn("not run (--quick)", text)
+        self.assertIn("| memory: 0 system allocations per step after the first steps, 1 thread(s) | 0 per step | yes |",
+                      text)
+        self.assertIn("| nabla | 1 | 230 MiB | - | 0.00 | 60 |", text)
+        self.assertNotIn("999", text)
         self.assertIn("Accuracy check (10 epochs): not run", text)
 
     def test_no_executables(self):
