@@ -43,14 +43,16 @@ using namespace nabla;
 // Every call of the global operator new in this process: the graph's nodes,
 // closures and vectors, which the tensor allocator does not see. Counted to
 // report the heap allocations of a steady-state step (informative; the
-// allocator's counter is the target). Replacing operator new is standard
-// C++; the default operator delete frees with std::free, as it must.
+// allocator's counter is the target). Replacing operator new and delete is
+// standard C++; the count costs one relaxed atomic add per call.
 static std::atomic<int64_t> g_new_calls{0};
 void* operator new(size_t n) {
   g_new_calls.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -75,8 +77,9 @@ std::vector<int64_t> layer_widths() {
 
 struct Result {
   double steps_per_s, epoch_s, test_acc, final_loss;
-  AllocatorStats after_warm, at_end;  // allocator counters after kWarmSteps and after the last step
-  int64_t steps_after_warm;           // steps between those two snapshots
+  AllocatorStats after_warm, at_end;      // allocator counters after kWarmSteps and after the last step
+  int64_t new_calls_warm, new_calls_end;  // operator new calls at the same two moments
+  int64_t steps_after_warm;               // steps between those two snapshots
 };
 
 // One GEMM of a training step: C[m, n] = A[m, k] · B[k, n], with A or B a
