@@ -234,7 +234,6 @@ def machine(build_dir, stderr_text):
                                                                 cache.get("NABLA_NATIVE", "?")),
         "versions": versions,
         "blas": ", ".join(sorted(blas)) or "unknown (no peer reported it)",
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -481,7 +480,8 @@ def render(cells, m, commands, opts, skipped, raw_path, out_path, started):
             f"- OS: {m['os']}",
             f"- Compiler: {m['compiler']}; {m['build']}",
             f"- Peers: {', '.join(name(p) for p in PEERS)}; the BLAS they load: {m['blas']}",
-            f"- Load average when the run started: {m['load']} (a busy machine moves absolute figures; ratios less)",
+            f"- Load average when the run started: {opts.load_at_start} (a busy machine moves absolute figures; "
+            "ratios less); the whole set took {:.1f} minutes".format((time.monotonic() - opts.t0) / 60),
         ]),
         "## Commands\n\n    " + " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv) +
         f"\n\nwhich ran, {opts.reps} time(s) each, interleaved:\n\n" +
@@ -524,6 +524,8 @@ def main():
         overrides[exe] = shlex.split(rest)
 
     started = datetime.datetime.now(datetime.timezone.utc)
+    opts.t0 = time.monotonic()
+    opts.load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     default_raw = opts.raw is None
     raw_path = opts.raw or os.path.join(HERE, "results", f"raw-{started:%Y-%m-%d}.jsonl")
 
