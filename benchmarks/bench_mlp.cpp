@@ -3,7 +3,10 @@
 // nabla's nn + optim; then the LibTorch and PyTorch twins, same
 // configuration, same run, and the ratios.
 //
-// Usage: OMP_NUM_THREADS=1 bench_mlp [--epochs N] [--no-peers] [--data DIR]
+// Usage: OMP_NUM_THREADS=1 bench_mlp [--epochs N] [--seed N] [--no-peers] [--data DIR]
+// (--seed: init and shuffling of every implementation, default 0; each side
+// draws from its own generator, so equal seeds give equal runs of one side,
+// not the same numbers on both sides).
 // Prints one JSON line per implementation, e.g.
 //   {"bench": "mlp-fmnist", "impl": "nabla", "threads": 1, "steps_per_s": ..., "test_acc": ..., ...}
 // then one "ratio" line per peer (peer's time / nabla's time: > 1 means
@@ -64,7 +67,7 @@ constexpr int64_t kWarmSteps = 20;            // steps that may still fill the a
 constexpr int kGemmWarmup = 20;               // untimed GEMM calls per shape
 constexpr int kGemmSamples = 31;              // timed samples per shape, the median is used
 constexpr int kGemmCallsPerSample = 10;       // GEMM calls in one timed sample
-constexpr uint64_t kSeed = 0;                 // init and shuffling
+constexpr uint64_t kDefaultSeed = 0;          // init and shuffling (--seed)
 const std::vector<int64_t> kHidden{128, 64};  // hidden widths (ReLU)
 
 // The layer widths, input to output: 784-128-64-10.
@@ -132,7 +135,7 @@ struct Floor {
 };
 
 Floor measure_floor() {
-  Generator gen(kSeed + 1);
+  Generator gen(12345);  // the GEMM operands' values do not matter
   double flops = 0, seconds = 0, first_gflops = 0;
   for (const GemmShape& s : step_gemms()) {
     const double t = time_gemm(s, gen);
@@ -168,9 +171,8 @@ double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
   return 100.0 * static_cast<double>(correct) / static_cast<double>(x.size(0));
 }
 
-Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs) {
-  Generator gen(kSeed);
-  manual_seed(kSeed);
+Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs, uint64_t seed) {
+  manual_seed(seed);
   nn::MLP model(784, kHidden, 10);
   optim::SGD sgd(model.parameters(), {{"lr", kLr}, {"momentum", kMomentum}});
   const Tensor x_all = train_set.images.reshape({-1, 784});
@@ -178,7 +180,7 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   const int64_t n = x_all.size(0), steps = n / kBatch;
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(seed);
   std::vector<double> epoch_s;
   double last_loss = 0;
   AllocatorStats after_warm;
@@ -225,17 +227,20 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
 
 int main(int argc, char** argv) {
   int epochs = kDefaultEpochs;
+  uint64_t seed = kDefaultSeed;
   bool peers = true;
   std::string dir = data::kFashionMnistDir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--epochs") && i + 1 < argc) {
       epochs = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (!std::strcmp(argv[i], "--no-peers")) {
       peers = false;
     } else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) {
       dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--no-peers] [--data DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--seed N] [--no-peers] [--data DIR]\n", argv[0]);
       return 2;
     }
   }
@@ -255,7 +260,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Floor floor = measure_floor();
-  const Result r = train(train_set, test_set, epochs);
+  const Result r = train(train_set, test_set, epochs, seed);
   const double rss = bench::peak_rss_mib();  // this process: data, model, training and the test pass
   const double step_ms = 1e3 / r.steps_per_s;
   std::printf(
@@ -273,7 +278,8 @@ int main(int argc, char** argv) {
   };
   std::vector<Peer> peer_results;
   if (peers) {
-    const std::string args = " --epochs " + std::to_string(epochs) + " --data '" + dir + "'";
+    const std::string args =
+        " --epochs " + std::to_string(epochs) + " --seed " + std::to_string(seed) + " --data '" + dir + "'";
     std::vector<std::string> commands;
 #ifdef NABLA_LIBTORCH_MLP
     commands.push_back(std::string(NABLA_LIBTORCH_MLP) + args);
