@@ -3,21 +3,37 @@
 // nabla's nn + optim; then the LibTorch and PyTorch twins, same
 // configuration, same run, and the ratios.
 //
-// Usage: OMP_NUM_THREADS=1 bench_mlp [--epochs N] [--no-peers] [--data DIR]
+// Usage: OMP_NUM_THREADS=1 bench_mlp [--epochs N] [--seed N] [--no-peers] [--data DIR]
+// (--seed: init and shuffling of every implementation, default 0; each side
+// draws from its own generator, so equal seeds give equal runs of one side,
+// not the same numbers on both sides).
 // Prints one JSON line per implementation, e.g.
 //   {"bench": "mlp-fmnist", "impl": "nabla", "threads": 1, "steps_per_s": ..., "test_acc": ..., ...}
 // then one "ratio" line per peer (peer's time / nabla's time: > 1 means
-// nabla is faster) and a table. steps_per_s is the median over epochs;
-// test_acc is measured after the last epoch. The data is held in memory
-// (loaded before timing); each epoch visits the 60,000 images once in a
-// fresh random order (1,875 steps).
+// nabla is faster), the memory lines and a table. steps_per_s is the median
+// over epochs; test_acc is measured after the last epoch. The data is held in
+// memory (loaded before timing); each epoch visits the 60,000 images once in
+// a fresh random order (1,875 steps).
+//
+// The compute floor: the FLOPs of one step's GEMMs (computed from the layer
+// shapes below) divided by the GEMM rate measured here, at the same thread
+// count, on those very shapes. nabla's line gives floor_ms and
+// floor_fraction = floor_ms / measured ms per step (1.0 would mean the step
+// does nothing but its GEMMs).
+//
+// memory: peak RSS of each implementation's process, and the system
+// allocations of nabla's caching allocator (tensor/allocator.h) per step
+// once the first steps have filled its free lists (0 is the target).
 #include <nabla/nabla.h>
 #include <nabla/trainer/data/idx.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <numeric>
 #include <random>
 #include <string>
@@ -27,18 +43,120 @@
 
 using namespace nabla;
 
+// Every call of the global operator new in this process: the graph's nodes,
+// closures and vectors, which the tensor allocator does not see. Counted to
+// report the heap allocations of a steady-state step (informative; the
+// allocator's counter is the target). Replacing operator new and delete is
+// standard C++; the count costs one relaxed atomic add per call.
+static std::atomic<int64_t> g_new_calls{0};
+void* operator new(size_t n) {
+  g_new_calls.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
 namespace {
 
 constexpr int64_t kBatch = 32;                // examples per step
 constexpr double kLr = 0.01;                  // SGD learning rate
 constexpr double kMomentum = 0.9;             // SGD momentum
 constexpr int kDefaultEpochs = 3;             // steps/s is the median over epochs
-constexpr uint64_t kSeed = 0;                 // init and shuffling
+constexpr int64_t kWarmSteps = 20;            // steps that may still fill the allocator's free lists
+constexpr int kGemmWarmup = 20;               // untimed GEMM calls per shape
+constexpr int kGemmSamples = 31;              // timed samples per shape, the median is used
+constexpr int kGemmCallsPerSample = 10;       // GEMM calls in one timed sample
+constexpr uint64_t kDefaultSeed = 0;          // init and shuffling (--seed)
 const std::vector<int64_t> kHidden{128, 64};  // hidden widths (ReLU)
+
+// The layer widths, input to output: 784-128-64-10.
+std::vector<int64_t> layer_widths() {
+  std::vector<int64_t> w{784};
+  w.insert(w.end(), kHidden.begin(), kHidden.end());
+  w.push_back(10);
+  return w;
+}
 
 struct Result {
   double steps_per_s, epoch_s, test_acc, final_loss;
+  AllocatorStats after_warm, at_end;      // allocator counters after kWarmSteps and after the last step
+  int64_t new_calls_warm, new_calls_end;  // operator new calls at the same two moments
+  int64_t steps_after_warm;               // steps between those two snapshots
 };
+
+// One GEMM of a training step: C[m, n] = A[m, k] · B[k, n], with A or B a
+// transposed view where the step has one.
+struct GemmShape {
+  const char* what;
+  int64_t m, n, k;
+  bool a_transposed, b_transposed;
+  double flops() const { return 2.0 * static_cast<double>(m * n * k); }
+};
+
+// The GEMMs of one step of nn::Linear (weight [out, in], y = x · wᵀ):
+// forward x · wᵀ; backward dw = dzᵀ · x for every layer and dx = dz · w for
+// every layer but the first (the data needs no gradient). Biases, ReLU and
+// the loss are O(batch · width) and left out of the floor.
+std::vector<GemmShape> step_gemms() {
+  std::vector<GemmShape> g;
+  const std::vector<int64_t> w = layer_widths();
+  for (size_t l = 0; l + 1 < w.size(); ++l) {
+    const int64_t in = w[l], out = w[l + 1];
+    g.push_back({"forward x.wT", kBatch, out, in, false, true});
+    g.push_back({"grad dzT.x", out, in, kBatch, true, false});
+    if (l > 0) g.push_back({"grad dz.w", kBatch, in, out, false, false});
+  }
+  return g;
+}
+
+// Median seconds of one nabla matmul of this shape (no autograd), with the
+// operands laid out as in the step (transposed views are not copied).
+double time_gemm(const GemmShape& s, Generator& gen) {
+  NoGradGuard no_grad;
+  const Tensor a = s.a_transposed ? randn({s.k, s.m}, gen).t() : randn({s.m, s.k}, gen);
+  const Tensor b = s.b_transposed ? randn({s.n, s.k}, gen).t() : randn({s.k, s.n}, gen);
+  for (int i = 0; i < kGemmWarmup; ++i) (void)matmul(a, b);
+  std::vector<double> sample_s;
+  for (int i = 0; i < kGemmSamples; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    for (int j = 0; j < kGemmCallsPerSample; ++j) (void)matmul(a, b);
+    sample_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+                       kGemmCallsPerSample);
+  }
+  return bench::median(sample_s);
+}
+
+struct Floor {
+  double step_mflop;    // FLOPs of one step's GEMMs
+  double gemm_gflops;   // measured rate over those shapes: their FLOPs / their summed median times
+  double first_gflops;  // the largest one alone (32x784 . 784x128), BENCHMARKS.md's reference GEMM
+  double floor_ms;      // step FLOPs / gemm rate
+};
+
+Floor measure_floor() {
+  Generator gen(12345);  // the GEMM operands' values do not matter
+  double flops = 0, seconds = 0, first_gflops = 0;
+  for (const GemmShape& s : step_gemms()) {
+    const double t = time_gemm(s, gen);
+    std::fprintf(stderr, "# gemm %-13s %4lld x %4lld x %4lld: %8.2f us, %6.1f GFLOP/s\n", s.what,
+                 static_cast<long long>(s.m), static_cast<long long>(s.n), static_cast<long long>(s.k), t * 1e6,
+                 s.flops() / t * 1e-9);
+    if (flops == 0) first_gflops = s.flops() / t * 1e-9;
+    flops += s.flops();
+    seconds += t;
+  }
+  const double rate = flops / seconds;
+  return {flops * 1e-6, rate * 1e-9, first_gflops, flops / rate * 1e3};
+}
+
+void print_allocator(const char* when, const AllocatorStats& s) {
+  std::fprintf(stderr,
+               "# allocator %s: system_allocs %lld, allocs %lld, in use %.1f MiB, peak %.1f MiB, cached %.1f MiB\n",
+               when, static_cast<long long>(s.system_allocs), static_cast<long long>(s.allocs),
+               static_cast<double>(s.bytes_in_use) / (1 << 20), static_cast<double>(s.peak_bytes_in_use) / (1 << 20),
+               static_cast<double>(s.bytes_cached) / (1 << 20));
+}
 
 double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
   NoGradGuard no_grad;
@@ -53,9 +171,8 @@ double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
   return 100.0 * static_cast<double>(correct) / static_cast<double>(x.size(0));
 }
 
-Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs) {
-  Generator gen(kSeed);
-  manual_seed(kSeed);
+Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs, uint64_t seed) {
+  manual_seed(seed);
   nn::MLP model(784, kHidden, 10);
   optim::SGD sgd(model.parameters(), {{"lr", kLr}, {"momentum", kMomentum}});
   const Tensor x_all = train_set.images.reshape({-1, 784});
@@ -63,9 +180,11 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   const int64_t n = x_all.size(0), steps = n / kBatch;
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(kSeed);
+  std::mt19937_64 rng(seed);
   std::vector<double> epoch_s;
   double last_loss = 0;
+  AllocatorStats after_warm;
+  int64_t step_count = 0, warm_at = 0, new_calls_warm = 0;
   for (int epoch = 0; epoch < epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     const Tensor perm = from_vector(order, {n});
@@ -78,30 +197,50 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
       loss.backward();
       sgd.step();
       if (s == steps - 1) last_loss = loss.item();
+      if (++step_count == 1) print_allocator("after step 1", cpu_allocator::stats());
+      if (step_count == std::min(kWarmSteps, steps)) {
+        after_warm = cpu_allocator::stats();
+        new_calls_warm = g_new_calls.load();
+        warm_at = step_count;
+        print_allocator(("after step " + std::to_string(step_count)).c_str(), after_warm);
+      }
     }
     epoch_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     std::fprintf(stderr, "# nabla epoch %d: %.2f s, loss %.4f\n", epoch + 1, epoch_s.back(), last_loss);
   }
+  const AllocatorStats at_end = cpu_allocator::stats();
+  const int64_t new_calls_end = g_new_calls.load();
+  print_allocator(("after step " + std::to_string(step_count) + " (the last)").c_str(), at_end);
   const double med = bench::median(epoch_s);
-  return {static_cast<double>(steps) / med, med, accuracy(model, test_set.images.reshape({-1, 784}), test_set.labels),
-          last_loss};
+  return {static_cast<double>(steps) / med,
+          med,
+          accuracy(model, test_set.images.reshape({-1, 784}), test_set.labels),
+          last_loss,
+          after_warm,
+          at_end,
+          new_calls_warm,
+          new_calls_end,
+          step_count - warm_at};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   int epochs = kDefaultEpochs;
+  uint64_t seed = kDefaultSeed;
   bool peers = true;
   std::string dir = data::kFashionMnistDir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--epochs") && i + 1 < argc) {
       epochs = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (!std::strcmp(argv[i], "--no-peers")) {
       peers = false;
     } else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) {
       dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--no-peers] [--data DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--seed N] [--no-peers] [--data DIR]\n", argv[0]);
       return 2;
     }
   }
@@ -120,11 +259,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_mlp: %s\n", e.what());
     return 1;
   }
-  Result r = train(train_set, test_set, epochs);
+  const Floor floor = measure_floor();
+  const Result r = train(train_set, test_set, epochs, seed);
+  const double rss = bench::peak_rss_mib();  // this process: data, model, training and the test pass
+  const double step_ms = 1e3 / r.steps_per_s;
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"threads\": %d, \"steps_per_s\": %.1f, \"epoch_s\": %.3f, "
-      "\"epochs\": %d, \"test_acc\": %.2f, \"final_loss\": %.4f, \"peak_rss_mib\": %.1f}\n",
-      threads, r.steps_per_s, r.epoch_s, epochs, r.test_acc, r.final_loss, bench::peak_rss_mib());
+      "\"epochs\": %d, \"test_acc\": %.2f, \"final_loss\": %.4f, \"peak_rss_mib\": %.1f, \"step_mflop\": %.3f, "
+      "\"gemm_gflops\": %.1f, \"gemm_gflops_784x128\": %.1f, \"floor_ms\": %.4f, \"step_ms\": %.4f, "
+      "\"floor_fraction\": %.3f}\n",
+      threads, r.steps_per_s, r.epoch_s, epochs, r.test_acc, r.final_loss, rss, floor.step_mflop, floor.gemm_gflops,
+      floor.first_gflops, floor.floor_ms, step_ms, floor.floor_ms / step_ms);
   std::fflush(stdout);
 
   struct Peer {
@@ -133,7 +278,8 @@ int main(int argc, char** argv) {
   };
   std::vector<Peer> peer_results;
   if (peers) {
-    const std::string args = " --epochs " + std::to_string(epochs) + " --data '" + dir + "'";
+    const std::string args =
+        " --epochs " + std::to_string(epochs) + " --seed " + std::to_string(seed) + " --data '" + dir + "'";
     std::vector<std::string> commands;
 #ifdef NABLA_LIBTORCH_MLP
     commands.push_back(std::string(NABLA_LIBTORCH_MLP) + args);
@@ -153,11 +299,37 @@ int main(int argc, char** argv) {
         "\"acc_diff\": %.2f}\n",
         p.impl.c_str(), threads, r.steps_per_s / p.steps_per_s, r.test_acc - p.test_acc);
 
+  // memory: one line per implementation (the peers' peak RSS is the one
+  // their mlp-fmnist line reported), then nabla's RSS / each peer's RSS
+  // (<= 1 is the target: nabla needs no more memory than the peer).
+  auto per_step = [&](int64_t count) {
+    return r.steps_after_warm > 0 ? static_cast<double>(count) / static_cast<double>(r.steps_after_warm) : 0.0;
+  };
+  const double steady_per_step = per_step(r.at_end.system_allocs - r.after_warm.system_allocs);
+  std::printf(
+      "{\"bench\": \"memory\", \"impl\": \"nabla\", \"threads\": %d, \"peak_rss_mib\": %.1f, "
+      "\"system_allocs_per_step\": %.4f, \"system_allocs_total\": %lld, \"system_allocs_warm\": %lld, "
+      "\"warm_steps\": %lld, \"tensor_peak_mib\": %.1f, \"tensors_per_step\": %.1f, \"new_calls_per_step\": %.1f}\n",
+      threads, rss, steady_per_step, static_cast<long long>(r.at_end.system_allocs),
+      static_cast<long long>(r.after_warm.system_allocs), static_cast<long long>(kWarmSteps),
+      static_cast<double>(r.at_end.peak_bytes_in_use) / (1 << 20), per_step(r.at_end.allocs - r.after_warm.allocs),
+      per_step(r.new_calls_end - r.new_calls_warm));
+  for (const Peer& p : peer_results)
+    std::printf("{\"bench\": \"memory\", \"impl\": \"%s\", \"threads\": %d, \"peak_rss_mib\": %.1f}\n", p.impl.c_str(),
+                threads, p.rss);
+  for (const Peer& p : peer_results)
+    std::printf("{\"bench\": \"memory\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f}\n",
+                p.impl.c_str(), threads, rss / p.rss);
+
   std::printf("\nmlp-fmnist, %d thread(s), %d epoch(s)\n%-10s %12s %10s %10s %14s\n", threads, epochs, "impl",
               "steps/s", "test acc", "peak MiB", "nabla speedup");
-  std::printf("%-10s %12.1f %9.2f%% %10.1f %14s\n", "nabla", r.steps_per_s, r.test_acc, bench::peak_rss_mib(), "-");
+  std::printf("%-10s %12.1f %9.2f%% %10.1f %14s\n", "nabla", r.steps_per_s, r.test_acc, rss, "-");
   for (const Peer& p : peer_results)
     std::printf("%-10s %12.1f %9.2f%% %10.1f %13.2fx\n", p.impl.c_str(), p.steps_per_s, p.test_acc, p.rss,
                 r.steps_per_s / p.steps_per_s);
+  std::printf("compute floor: %.2f MFLOP per step at %.1f GFLOP/s = %.3f ms; measured %.3f ms per step (%.0f%%)\n",
+              floor.step_mflop, floor.gemm_gflops, floor.floor_ms, step_ms, 100.0 * floor.floor_ms / step_ms);
+  std::printf("allocator: %.4f system allocations per step after step %lld (%lld in all)\n", steady_per_step,
+              static_cast<long long>(kWarmSteps), static_cast<long long>(r.at_end.system_allocs));
   return 0;
 }

@@ -1,7 +1,7 @@
 // mlp-fmnist, LibTorch twin of bench_mlp.cpp: the same model, optimizer,
 // batch, epochs and data order policy, written as a LibTorch user would.
 //
-// Usage: OMP_NUM_THREADS=1 bench_mlp_libtorch [--epochs N] [--data DIR]
+// Usage: OMP_NUM_THREADS=1 bench_mlp_libtorch [--epochs N] [--seed N] [--data DIR]
 // Prints one JSON line on stdout; the BLAS in use goes to stderr.
 // The data is read with nabla's IDX reader (outside the timed loop) and
 // handed to LibTorch as tensors: everything timed is LibTorch's.
@@ -24,7 +24,6 @@ namespace {
 constexpr int64_t kBatch = 32;     // examples per step
 constexpr double kLr = 0.01;       // SGD learning rate
 constexpr double kMomentum = 0.9;  // SGD momentum
-constexpr uint64_t kSeed = 0;      // init and shuffling
 
 // nabla float32/int64 tensor -> LibTorch tensor (a copy).
 torch::Tensor to_torch(const nabla::Tensor& t, torch::Dtype dtype) {
@@ -36,14 +35,17 @@ torch::Tensor to_torch(const nabla::Tensor& t, torch::Dtype dtype) {
 
 int main(int argc, char** argv) {
   int epochs = 3;
+  uint64_t seed = 0;  // init and shuffling
   std::string dir = nabla::data::kFashionMnistDir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--epochs") && i + 1 < argc) {
       epochs = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--seed") && i + 1 < argc) {
+      seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) {
       dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--data DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--seed N] [--data DIR]\n", argv[0]);
       return 2;
     }
   }
@@ -57,7 +59,7 @@ int main(int argc, char** argv) {
   torch::Tensor x_test = to_torch(test_set.images, torch::kFloat32).reshape({-1, 784});
   torch::Tensor y_test = to_torch(test_set.labels, torch::kInt64);
 
-  torch::manual_seed(kSeed);
+  torch::manual_seed(seed);
   torch::nn::Sequential model(torch::nn::Linear(784, 128), torch::nn::ReLU(), torch::nn::Linear(128, 64),
                               torch::nn::ReLU(), torch::nn::Linear(64, 10));
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(kLr).momentum(kMomentum));

@@ -2,7 +2,7 @@
 """mlp-fmnist, PyTorch (eager) twin of bench_mlp.cpp: same model, optimizer,
 batch, epochs and data order policy, written as a PyTorch user would.
 
-Usage: OMP_NUM_THREADS=1 /usr/bin/python3 bench_mlp_pytorch.py [--epochs N] [--data DIR]
+Usage: OMP_NUM_THREADS=1 /usr/bin/python3 bench_mlp_pytorch.py [--epochs N] [--seed N] [--data DIR]
 Prints one JSON line on stdout; the BLAS in use goes to stderr.
 """
 import argparse
@@ -22,7 +22,6 @@ from bench_common import loaded_blas
 BATCH = 32  # examples per step
 LR = 0.01  # SGD learning rate
 MOMENTUM = 0.9  # SGD momentum
-SEED = 0  # init and shuffling
 
 
 def read_idx(path):
@@ -48,6 +47,7 @@ def load(data_dir, split):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=0, help="init and shuffling")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     args = ap.parse_args()
     threads = int(os.environ.get("OMP_NUM_THREADS", "1") or 1)
@@ -56,7 +56,7 @@ def main():
 
     x_all, y_all = load(args.data, "train")
     x_test, y_test = load(args.data, "t10k")
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     model = torch.nn.Sequential(torch.nn.Linear(784, 128), torch.nn.ReLU(), torch.nn.Linear(128, 64),
                                 torch.nn.ReLU(), torch.nn.Linear(64, 10))
     sgd = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
