@@ -1,5 +1,5 @@
 // Convolution on the CPU: im2col + GEMM (Caffe's scheme, and PyTorch's
-// slow_conv2d), one image at a time.
+// slow_conv2d), over chunks of images.
 //
 // im2col unrolls the receptive fields of one image x[C, H, W] into a matrix
 //   col[(c, i, j), (oh, ow)] = x[c, oh·sh - ph + i·dh, ow·sw - pw + j·dw]   (0 outside)
@@ -10,26 +10,38 @@
 //   conv2d:            col = im2col(x[n]);       y[n, g] = W[g] col[g]   (+ b)
 //   conv_transpose2d:  col[g] = W[g]ᵀ y[n, g];   x[n] = col2im(col)      (+ b)
 //   conv2d_weight:     col = im2col(x[n]);       W[g] += y[n, g] col[g]ᵀ  (summed over n)
+// Small images put nb of them side by side (col [C·KH·KW, nb·OH·OW]) so that
+// each GEMM is big enough to run near the machine's peak (see "batching").
 //
-// Images are spread over OpenMP threads, each with its own col buffer
-// (O(C·K²·OH·OW) memory per thread, not per batch). Inside a parallel region
-// Eigen's GEMM runs serially; a single big image gets Eigen's own threads.
+// Chunks of images are spread over OpenMP threads, each with its own col
+// buffer (O(C·K²·nb·OH·OW) memory per thread, not per batch). Inside a
+// parallel region Eigen's GEMM runs serially; a single big image gets
+// Eigen's own threads.
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "cpu_kernels.h"
 #include "gemm.h"
 #include "parallel.h"
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define NABLA_CONV_AVX2 1
+#include <immintrin.h>
+#endif
+
 namespace nabla::kernels::cpu {
 namespace {
 
-// The im2col buffer of one thread, kept between calls (it only grows), so a
-// training loop's steady-state steps make no system allocations.
-template <class T>
-class ColBuffer {
+// A scratch buffer of one thread, kept between calls (it only grows), so a
+// training loop's steady-state steps make no system allocations. Slot tells
+// apart the buffers one kernel uses at the same time.
+template <class T, int Slot>
+class Scratch {
  public:
-  explicit ColBuffer(int64_t n) {
+  explicit Scratch(int64_t n) {
     if (n > 0 && static_cast<size_t>(n) > storage().size()) storage().resize(static_cast<size_t>(n));
     data_ = n > 0 ? storage().data() : nullptr;
   }
@@ -42,6 +54,10 @@ class ColBuffer {
   }
   T* data_;
 };
+template <class T>
+using ColBuffer = Scratch<T, 0>;  // im2col / col2im matrices
+template <class T>
+using OutBuffer = Scratch<T, 1>;  // a chunk's [C, nb·L] GEMM operand or result
 
 // The output positions o in [0, out) whose input position o·s + offset lies
 // in [0, in): the range [lo, hi), so the inner loops need no bounds checks.
@@ -63,10 +79,11 @@ bool col_is_input(const Conv2dGeometry& g) {
 // ih, ow_lo, ow_hi, iw_offset), where col_row[ow] for ow in [ow_lo, ow_hi)
 // pairs with plane[ih·W + ow·sw + iw_offset]; the other entries read padding
 // (lo = hi = 0 when the whole row does, and ih is then out of range).
-// Shared by im2col and col2im so that the two are exact adjoints.
+// Row r of col starts at col + r·ld (ld = OH·OW for one image alone, nb·OH·OW
+// when nb images sit side by side). Shared by im2col and col2im so that the
+// two are exact adjoints.
 template <class XPtr, class ColPtr, class F>
-void for_each_tap(const Conv2dGeometry& g, int64_t channels, XPtr x, ColPtr col, F f) {
-  const int64_t L = g.out_h * g.out_w;
+void for_each_tap(const Conv2dGeometry& g, int64_t channels, XPtr x, ColPtr col, int64_t ld, F f) {
   for (int64_t c = 0; c < channels; ++c) {
     XPtr plane = x + c * g.in_h * g.in_w;
     for (int64_t i = 0; i < g.kernel_h; ++i) {
@@ -77,7 +94,7 @@ void for_each_tap(const Conv2dGeometry& g, int64_t channels, XPtr x, ColPtr col,
         const int64_t w_off = j * g.dilation_w - g.pad_w;
         int64_t ow_lo, ow_hi;
         valid_range(g.in_w, g.out_w, g.stride_w, w_off, ow_lo, ow_hi);
-        ColPtr row = col + ((c * g.kernel_h + i) * g.kernel_w + j) * L;
+        ColPtr row = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
         for (int64_t oh = 0; oh < g.out_h; ++oh) {
           bool inside = oh >= oh_lo && oh < oh_hi;
           f(row + oh * g.out_w, plane, oh * g.stride_h + h_off, inside ? ow_lo : 0, inside ? ow_hi : 0, w_off);
@@ -87,37 +104,246 @@ void for_each_tap(const Conv2dGeometry& g, int64_t channels, XPtr x, ColPtr col,
   }
 }
 
-// col [channels·KH·KW, OH·OW] = the receptive fields of x [channels, H, W].
+// The rows im2col copies are short (OW floats: 10 in LeNet's conv2), and
+// GCC turns a copy or fill loop into a call to memmove / memset, whose
+// call and dispatch then cost more than the copy (half of a small conv's
+// time). So GCC is told to keep these loops inline (and vectorised).
+#if defined(__GNUC__) && !defined(__clang__)
+#define NABLA_INLINE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define NABLA_INLINE_LOOPS
+#endif
+
+// col [channels·KH·KW, OH·OW] (rows ld apart) = the receptive fields of x [channels, H, W].
 template <class T>
-void im2col(const Conv2dGeometry& g, int64_t channels, const T* x, T* col) {
+NABLA_INLINE_LOOPS void im2col(const Conv2dGeometry& g, int64_t channels, const T* x, T* col, int64_t ld) {
   const int64_t sw = g.stride_w, W = g.in_w, OW = g.out_w;
-  for_each_tap(g, channels, x, col, [&](T* r, const T* plane, int64_t ih, int64_t lo, int64_t hi, int64_t w_off) {
-    std::fill(r, r + lo, T(0));
-    const int64_t base = ih * W + w_off;  // plane[base + ow·sw] is in bounds for ow in [lo, hi)
+  for_each_tap(g, channels, x, col, ld, [&](T* r, const T* plane, int64_t ih, int64_t lo, int64_t hi, int64_t w_off) {
+    for (int64_t ow = 0; ow < lo; ++ow) r[ow] = T(0);
+    const T* src = plane + ih * W + w_off;  // src[ow·sw] is in bounds for ow in [lo, hi)
     if (sw == 1)
-      std::copy(plane + base + lo, plane + base + hi, r + lo);
+      for (int64_t ow = lo; ow < hi; ++ow) r[ow] = src[ow];
     else
-      for (int64_t ow = lo; ow < hi; ++ow) r[ow] = plane[base + ow * sw];
-    std::fill(r + hi, r + OW, T(0));
+      for (int64_t ow = lo; ow < hi; ++ow) r[ow] = src[ow * sw];
+    for (int64_t ow = hi; ow < OW; ++ow) r[ow] = T(0);
   });
 }
 
 // x [channels, H, W] = col2im(col): zeroed, then every col entry added back.
 template <class T>
-void col2im(const Conv2dGeometry& g, int64_t channels, const T* col, T* x) {
+void col2im(const Conv2dGeometry& g, int64_t channels, const T* col, int64_t ld, T* x) {
   std::fill(x, x + channels * g.in_h * g.in_w, T(0));
   const int64_t sw = g.stride_w, W = g.in_w;
-  for_each_tap(g, channels, x, col, [&](const T* r, T* plane, int64_t ih, int64_t lo, int64_t hi, int64_t w_off) {
+  for_each_tap(g, channels, x, col, ld, [&](const T* r, T* plane, int64_t ih, int64_t lo, int64_t hi, int64_t w_off) {
     const int64_t base = ih * W + w_off;
-    for (int64_t ow = lo; ow < hi; ++ow) plane[base + ow * sw] += r[ow];
+    if (sw == 1) {
+      T* dst = plane + base;
+      for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += r[ow];
+    } else {
+      for (int64_t ow = lo; ow < hi; ++ow) plane[base + ow * sw] += r[ow];
+    }
   });
 }
 
-// Images per parallel chunk: threads only when an image's GEMM work times
-// the batch is worth a fork/join (same rule as matmul.cpp).
-int64_t image_grain(const Conv2dGeometry& g) {
-  const int64_t work = g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w * g.out_h * g.out_w;
-  return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work));
+// ---- a small-A GEMM for AVX2 + FMA --------------------------------------------------------
+// conv2d (y = W·col) and conv_transpose2d (col = Wᵀ·y) multiply a small
+// matrix A (W: a few to a few hundred rows and columns) by a wide one B (col
+// or y: nb·L columns). A general GEMM first packs both operands into its
+// own layout; here that is a copy of the wide one per call, costing about as
+// much as the multiplication. This kernel reads B where it lies: for each
+// strip of 16 columns, 6 rows of C are kept in 12 AVX registers while the k
+// rows of B's strip stream past (the classic 6x16 register block: 12
+// accumulators + 2 B vectors + 1 broadcast fit in the 16 registers), and
+// the strip (k·16 floats) stays in L1 across the row blocks. libnabla is
+// built for the x86-64 baseline, so this code is compiled for AVX2 + FMA by
+// a target attribute and chosen at run time.
+#ifdef NABLA_CONV_AVX2
+
+// A(r, kk) = a[r·rs + kk·cs]: W itself (rs = k, cs = 1) or Wᵀ read in place.
+struct SmallA {
+  const float* a;
+  int64_t rs, cs;
+};
+
+// C[MR rows, 16 columns from c] (+)= A[MR rows from A.a, k] · B[k, 16 columns
+// from b]; when Masked, only the columns whose mask lanes are set are read or written.
+template <int MR, bool Masked>
+__attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, const float* b, int64_t ldb, float* c,
+                                                           int64_t ldc, bool accumulate, __m256i mask0, __m256i mask1) {
+  __m256 acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const float* brow = b + kk * ldb;
+    const __m256 b0 = Masked ? _mm256_maskload_ps(brow, mask0) : _mm256_loadu_ps(brow);
+    const __m256 b1 = Masked ? _mm256_maskload_ps(brow + 8, mask1) : _mm256_loadu_ps(brow + 8);
+    const float* acol = A.a + kk * A.cs;
+    for (int r = 0; r < MR; ++r) {
+      const __m256 av = _mm256_broadcast_ss(acol + r * A.rs);
+      acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
+      acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {
+    float* crow = c + r * ldc;
+    if (Masked) {
+      if (accumulate) {
+        acc0[r] = _mm256_add_ps(acc0[r], _mm256_maskload_ps(crow, mask0));
+        acc1[r] = _mm256_add_ps(acc1[r], _mm256_maskload_ps(crow + 8, mask1));
+      }
+      _mm256_maskstore_ps(crow, mask0, acc0[r]);
+      _mm256_maskstore_ps(crow + 8, mask1, acc1[r]);
+    } else {
+      if (accumulate) {
+        acc0[r] = _mm256_add_ps(acc0[r], _mm256_loadu_ps(crow));
+        acc1[r] = _mm256_add_ps(acc1[r], _mm256_loadu_ps(crow + 8));
+      }
+      _mm256_storeu_ps(crow, acc0[r]);
+      _mm256_storeu_ps(crow + 8, acc1[r]);
+    }
+  }
+}
+
+// All m rows of C for one strip of 16 (or, Masked, fewer) columns.
+template <bool Masked>
+__attribute__((target("avx2,fma"))) void strip_16(int64_t m, int64_t k, SmallA A, const float* b, int64_t ldb, float* c,
+                                                  int64_t ldc, bool accumulate, __m256i mask0, __m256i mask1) {
+  for (int64_t i = 0; i < m; i += 6) {
+    const SmallA Ai{A.a + i * A.rs, A.rs, A.cs};
+    float* ci = c + i * ldc;
+    switch (std::min<int64_t>(6, m - i)) {
+      case 6:
+        block_6x16<6, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        break;
+      case 5:
+        block_6x16<5, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        break;
+      case 4:
+        block_6x16<4, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        break;
+      case 3:
+        block_6x16<3, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        break;
+      case 2:
+        block_6x16<2, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        break;
+      default:
+        block_6x16<1, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        break;
+    }
+  }
+}
+
+// C[m, n] (+)= A[m, k] · B[k, n], B and C row-major (ldb, ldc).
+__attribute__((target("avx2,fma"))) void gemm_small_a_avx2(int64_t m, int64_t n, int64_t k, SmallA A, const float* b,
+                                                           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+  const __m256i all = _mm256_set1_epi32(-1);
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) strip_16<false>(m, k, A, b + j, ldb, c + j, ldc, accumulate, all, all);
+  if (j < n) {  // the last 1..15 columns, through masks
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    const int32_t rest = static_cast<int32_t>(n - j);
+    const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lane);
+    const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lane);
+    strip_16<true>(m, k, A, b + j, ldb, c + j, ldc, accumulate, mask0, mask1);
+  }
+}
+
+bool has_avx2_fma() {
+  static const bool yes = [] {
+    // NABLA_GEMM=baseline: the tests' switch for the portable path (as in gemm.cpp).
+    const char* forced = std::getenv("NABLA_GEMM");
+    if (forced && std::strcmp(forced, "baseline") == 0) return false;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return yes;
+}
+
+#endif  // NABLA_CONV_AVX2
+
+// C[m, n] (+)= A[m, k] · B[k, n] where A is a weight (a_colmajor: Wᵀ read in
+// place) and B, C are wide row-major matrices: the small-A kernel above when
+// it applies (float, AVX2 + FMA, A small enough to stay in cache), else gemm().
+template <class T>
+void gemm_small_a(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, bool a_colmajor, const T* b, int64_t ldb,
+                  T* c, int64_t ldc, bool accumulate) {
+#ifdef NABLA_CONV_AVX2
+  if constexpr (std::is_same_v<T, float>) {
+    if (k <= 1024 && m * k <= 65536 && has_avx2_fma()) {
+      const SmallA A = a_colmajor ? SmallA{a, 1, lda} : SmallA{a, lda, 1};
+      return gemm_small_a_avx2(m, n, k, A, b, ldb, c, ldc, accumulate);
+    }
+  }
+#endif
+  gemm(GemmArgs<T>{m, n, k, a, lda, a_colmajor, b, ldb, false, c, ldc, accumulate});
+}
+
+// ---- batching -------------------------------------------------------------------------
+// One GEMM per image is a poor shape for small images: LeNet's conv1 is
+// [6 x 25] · [25 x 784] per image, and the GEMM repacks W and pays its
+// set-up 64 times a batch. So the batch is cut into chunks of nb images
+// whose im2col matrices sit side by side, col [rows, nb·L], and each chunk
+// is one GEMM per group with n = nb·L. A chunk's col is kept near kChunkCol
+// elements (~1 MiB of floats: it stays in L2 between im2col and the GEMM).
+// The price is a [C, nb·L] <-> [nb, C, L] reshuffle of the GEMM's other
+// operand (y or dy), a plain copy of far fewer elements than col.
+constexpr int64_t kChunkCol = 1 << 18;
+
+// Images per chunk; the chunks (parallel over threads when the work is
+// worth a fork/join) all hold nb images but the last.
+struct Chunks {
+  int64_t count, size;
+};
+
+Chunks batch_chunks(const Conv2dGeometry& g, bool direct) {
+  const int64_t L = g.out_h * g.out_w;
+  const int64_t col_per_image = g.in_channels * g.kernel_h * g.kernel_w * L;
+  const int64_t work = g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w * L;
+  // Per-image GEMMs are already big enough (or col is x itself): as before.
+  int64_t nb = direct ? 1 : std::max<int64_t>(1, std::min(g.batch, kChunkCol / std::max<int64_t>(1, col_per_image)));
+  if (const char* e = std::getenv("NABLA_CONV_NB")) nb = std::min<int64_t>(nb, std::atoi(e));  // TEMP A/B
+  int64_t count = (g.batch + nb - 1) / nb;
+  // With threads, at least one chunk per thread when the batch's work pays for a fork/join.
+  const int64_t threads = in_parallel_region() ? 1 : num_threads();
+  if (threads > 1 && work * g.batch >= kGrainSize && count < threads) count = std::min(g.batch, threads);
+  // Equal chunks (a multiple of the thread count when there are more chunks than threads).
+  if (threads > 1 && count > threads) count = (count + threads - 1) / threads * threads;
+  count = std::min(count, g.batch);
+  nb = (g.batch + count - 1) / count;
+  return {(g.batch + nb - 1) / nb, nb};
+}
+
+// Calls f(n0, n1) for each chunk of images, over threads when worth it.
+template <class F>
+void for_each_chunk(const Conv2dGeometry& g, const Chunks& c, F f) {
+  const int64_t L = g.out_h * g.out_w;
+  const int64_t work = g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w * L * c.size;
+  parallel_for(
+      c.count,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) f(t * c.size, std::min(g.batch, (t + 1) * c.size));
+      },
+      std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, work)));
+}
+
+// y [nb, C, L] -> out [C, nb·L] (images side by side), and back with bias.
+template <class T>
+void batch_to_side_by_side(const T* y, int64_t nb, int64_t C, int64_t L, T* out) {
+  for (int64_t n = 0; n < nb; ++n)
+    for (int64_t c = 0; c < C; ++c) std::copy(y + (n * C + c) * L, y + (n * C + c + 1) * L, out + c * nb * L + n * L);
+}
+template <class T>
+void side_by_side_to_batch(const T* in, const T* b, int64_t nb, int64_t C, int64_t L, T* y) {
+  for (int64_t n = 0; n < nb; ++n)
+    for (int64_t c = 0; c < C; ++c) {
+      const T* src = in + c * nb * L + n * L;
+      T* dst = y + (n * C + c) * L;
+      if (b) {
+        const T bc = b[c];
+        for (int64_t k = 0; k < L; ++k) dst[k] = src[k] + bc;
+      } else {
+        std::copy(src, src + L, dst);
+      }
+    }
 }
 
 template <class T>
@@ -125,32 +351,35 @@ void add_bias(T* planes, const T* b, int64_t channels, int64_t plane_size) {
   if (!b) return;
   for (int64_t c = 0; c < channels; ++c) {
     T* p = planes + c * plane_size;
-    for (int64_t k = 0; k < plane_size; ++k) p[k] += b[c];
+    const T bc = b[c];
+    for (int64_t k = 0; k < plane_size; ++k) p[k] += bc;
   }
 }
 
 template <class T>
 void conv2d_typed(const Conv2dGeometry& g, T* y, const T* x, const T* w, const T* b) {
-  const int64_t G = g.groups, L = g.out_h * g.out_w;
+  const int64_t G = g.groups, L = g.out_h * g.out_w, in_image = g.in_channels * g.in_h * g.in_w;
   const int64_t cog = g.out_channels / G, rows = (g.in_channels / G) * g.kernel_h * g.kernel_w;
   const bool direct = col_is_input(g);
-  parallel_for(
-      g.batch,
-      [&](int64_t begin, int64_t end) {
-        ColBuffer<T> buffer(direct ? 0 : G * rows * L);
-        for (int64_t n = begin; n < end; ++n) {
-          const T* xn = x + n * g.in_channels * g.in_h * g.in_w;
-          const T* col = direct ? xn : buffer.get();
-          if (!direct) im2col(g, g.in_channels, xn, buffer.get());
-          T* yn = y + n * g.out_channels * L;
-          for (int64_t k = 0; k < G; ++k)
-            // y_k [cog, L] = W_k [cog, rows] · col_k [rows, L]
-            gemm(GemmArgs<T>{cog, L, rows, w + k * cog * rows, rows, false, col + k * rows * L, L, false,
-                             yn + k * cog * L, L, false});
-          add_bias(yn, b, g.out_channels, L);
-        }
-      },
-      image_grain(g));
+  const Chunks chunks = batch_chunks(g, direct);
+  for_each_chunk(g, chunks, [&](int64_t n0, int64_t n1) {
+    const int64_t nb = n1 - n0, ld = nb * L;
+    ColBuffer<T> col_buffer(direct ? 0 : G * rows * ld);
+    OutBuffer<T> out_buffer(nb > 1 ? g.out_channels * ld : 0);
+    const T* col = direct ? x + n0 * in_image : col_buffer.get();
+    if (!direct)
+      for (int64_t n = n0; n < n1; ++n) im2col(g, g.in_channels, x + n * in_image, col_buffer.get() + (n - n0) * L, ld);
+    // One image: the GEMM writes y directly ([C_out, L] is its layout).
+    T* out = nb > 1 ? out_buffer.get() : y + n0 * g.out_channels * L;
+    for (int64_t k = 0; k < G; ++k)
+      // out_k [cog, nb·L] = W_k [cog, rows] · col_k [rows, nb·L]
+      gemm_small_a(cog, ld, rows, w + k * cog * rows, rows, false, col + k * rows * ld, ld, out + k * cog * ld, ld,
+                   false);
+    if (nb > 1)
+      side_by_side_to_batch(out, b, nb, g.out_channels, L, y + n0 * g.out_channels * L);
+    else
+      add_bias(out, b, g.out_channels, L);
+  });
 }
 
 template <class T>
@@ -158,52 +387,66 @@ void conv_transpose2d_typed(const Conv2dGeometry& g, T* x, const T* y, const T* 
   const int64_t G = g.groups, L = g.out_h * g.out_w, plane = g.in_h * g.in_w;
   const int64_t cog = g.out_channels / G, rows = (g.in_channels / G) * g.kernel_h * g.kernel_w;
   const bool direct = col_is_input(g);
-  parallel_for(
-      g.batch,
-      [&](int64_t begin, int64_t end) {
-        ColBuffer<T> buffer(direct ? 0 : G * rows * L);
-        for (int64_t n = begin; n < end; ++n) {
-          T* xn = x + n * g.in_channels * plane;
-          T* col = direct ? xn : buffer.get();
-          const T* yn = y + n * g.out_channels * L;
-          for (int64_t k = 0; k < G; ++k)
-            // col_k [rows, L] = W_kᵀ [rows, cog] · y_k [cog, L]  (W_kᵀ: W_k read column-major)
-            gemm(GemmArgs<T>{rows, L, cog, w + k * cog * rows, rows, true, yn + k * cog * L, L, false,
-                             col + k * rows * L, L, false});
-          if (!direct) col2im(g, g.in_channels, buffer.get(), xn);
-          add_bias(xn, b, g.in_channels, plane);
-        }
-      },
-      image_grain(g));
+  const Chunks chunks = batch_chunks(g, direct);
+  for_each_chunk(g, chunks, [&](int64_t n0, int64_t n1) {
+    const int64_t nb = n1 - n0, ld = nb * L;
+    ColBuffer<T> col_buffer(direct ? 0 : G * rows * ld);
+    OutBuffer<T> y_buffer(nb > 1 ? g.out_channels * ld : 0);
+    T* col = direct ? x + n0 * g.in_channels * plane : col_buffer.get();
+    const T* ys = y + n0 * g.out_channels * L;
+    if (nb > 1) {
+      batch_to_side_by_side(ys, nb, g.out_channels, L, y_buffer.get());
+      ys = y_buffer.get();
+    }
+    for (int64_t k = 0; k < G; ++k)
+      // col_k [rows, nb·L] = W_kᵀ [rows, cog] · y_k [cog, nb·L]  (W_kᵀ: W_k read column-major)
+      gemm_small_a(rows, ld, cog, w + k * cog * rows, rows, true, ys + k * cog * ld, ld, col + k * rows * ld, ld,
+                   false);
+    for (int64_t n = n0; n < n1; ++n) {
+      T* xn = x + n * g.in_channels * plane;
+      if (!direct) col2im(g, g.in_channels, col + (n - n0) * L, ld, xn);
+      add_bias(xn, b, g.in_channels, plane);
+    }
+  });
 }
 
-// Each chunk of images sums its W gradients into its own accumulator (the
-// first chunk into w itself); the accumulators are then added in chunk
-// order, so the result does not depend on thread timing.
+// Each thread's share of the batch sums its W gradients into its own
+// accumulator (the first into w itself); the accumulators are then added in
+// order, so the result does not depend on thread timing. Within a share the
+// images go in chunks of nb, one GEMM per chunk and group with k = nb·L.
 template <class T>
 void conv2d_weight_typed(const Conv2dGeometry& g, T* w, const T* x, const T* y) {
-  const int64_t G = g.groups, L = g.out_h * g.out_w;
+  const int64_t G = g.groups, L = g.out_h * g.out_w, in_image = g.in_channels * g.in_h * g.in_w;
   const int64_t cog = g.out_channels / G, rows = (g.in_channels / G) * g.kernel_h * g.kernel_w;
   const int64_t w_numel = g.out_channels * rows;
   const bool direct = col_is_input(g);
-  const int64_t chunks =
-      in_parallel_region() ? 1 : std::max<int64_t>(1, std::min(g.batch / image_grain(g), int64_t(num_threads())));
-  std::vector<std::vector<T>> partial(chunks - 1, std::vector<T>(w_numel));
+  const Chunks chunks = batch_chunks(g, direct);
+  const int64_t work = g.out_channels * rows * L * g.batch;
+  const int64_t shares = in_parallel_region() || work < kGrainSize ? 1 : std::min<int64_t>(chunks.count, num_threads());
+  std::vector<std::vector<T>> partial(shares - 1, std::vector<T>(w_numel));
   parallel_for(
-      chunks,
-      [&](int64_t chunk_begin, int64_t chunk_end) {
-        ColBuffer<T> buffer(direct ? 0 : G * rows * L);
-        for (int64_t t = chunk_begin; t < chunk_end; ++t) {
-          T* acc = t == 0 ? w : partial[t - 1].data();
+      shares,
+      [&](int64_t share_begin, int64_t share_end) {
+        for (int64_t s = share_begin; s < share_end; ++s) {
+          T* acc = s == 0 ? w : partial[s - 1].data();
           std::fill(acc, acc + w_numel, T(0));
-          for (int64_t n = g.batch * t / chunks; n < g.batch * (t + 1) / chunks; ++n) {
-            const T* xn = x + n * g.in_channels * g.in_h * g.in_w;
-            const T* col = direct ? xn : buffer.get();
-            if (!direct) im2col(g, g.in_channels, xn, buffer.get());
-            const T* yn = y + n * g.out_channels * L;
+          for (int64_t t = chunks.count * s / shares; t < chunks.count * (s + 1) / shares; ++t) {
+            const int64_t n0 = t * chunks.size, n1 = std::min(g.batch, n0 + chunks.size);
+            const int64_t nb = n1 - n0, ld = nb * L;
+            ColBuffer<T> col_buffer(direct ? 0 : G * rows * ld);
+            OutBuffer<T> y_buffer(nb > 1 ? g.out_channels * ld : 0);
+            const T* col = direct ? x + n0 * in_image : col_buffer.get();
+            if (!direct)
+              for (int64_t n = n0; n < n1; ++n)
+                im2col(g, g.in_channels, x + n * in_image, col_buffer.get() + (n - n0) * L, ld);
+            const T* ys = y + n0 * g.out_channels * L;
+            if (nb > 1) {
+              batch_to_side_by_side(ys, nb, g.out_channels, L, y_buffer.get());
+              ys = y_buffer.get();
+            }
             for (int64_t k = 0; k < G; ++k)
-              // acc_k [cog, rows] += y_k [cog, L] · col_kᵀ [L, rows]  (col_kᵀ: col_k read column-major)
-              gemm(GemmArgs<T>{cog, rows, L, yn + k * cog * L, L, false, col + k * rows * L, L, true,
+              // acc_k [cog, rows] += y_k [cog, nb·L] · col_kᵀ [nb·L, rows]  (col_kᵀ: col_k read column-major)
+              gemm(GemmArgs<T>{cog, rows, ld, ys + k * cog * ld, ld, false, col + k * rows * ld, ld, true,
                                acc + k * cog * rows, rows, true});
           }
         }
