@@ -104,29 +104,54 @@ void for_each_tap(const Conv2dGeometry& g, int64_t channels, XPtr x, ColPtr col,
   }
 }
 
-// The rows im2col copies are short (OW floats: 10 in LeNet's conv2), and
-// GCC turns a copy or fill loop into a call to memmove / memset, whose
-// call and dispatch then cost more than the copy (half of a small conv's
-// time). So GCC is told to keep these loops inline (and vectorised).
-#if defined(__GNUC__) && !defined(__clang__)
-#define NABLA_INLINE_LOOPS __attribute__((optimize("no-tree-loop-distribute-patterns")))
-#else
-#define NABLA_INLINE_LOOPS
-#endif
-
-// col [channels·KH·KW, OH·OW] (rows ld apart) = the receptive fields of x [channels, H, W].
+// The rows im2col copies are short: OW elements, 10 in LeNet's conv2. A
+// copy loop becomes a call to memmove, whose call and size dispatch cost
+// more than the copy, and a vectorised loop spends most of its time in
+// prologue and remainder. So rows move in blocks of 32 bytes (a fixed-size
+// memcpy: moves, no call), the last block overlapping the one before it.
 template <class T>
-NABLA_INLINE_LOOPS void im2col(const Conv2dGeometry& g, int64_t channels, const T* x, T* col, int64_t ld) {
-  const int64_t sw = g.stride_w, W = g.in_w, OW = g.out_w;
-  for_each_tap(g, channels, x, col, ld, [&](T* r, const T* plane, int64_t ih, int64_t lo, int64_t hi, int64_t w_off) {
-    for (int64_t ow = 0; ow < lo; ++ow) r[ow] = T(0);
-    const T* src = plane + ih * W + w_off;  // src[ow·sw] is in bounds for ow in [lo, hi)
-    if (sw == 1)
-      for (int64_t ow = lo; ow < hi; ++ow) r[ow] = src[ow];
-    else
-      for (int64_t ow = lo; ow < hi; ++ow) r[ow] = src[ow * sw];
-    for (int64_t ow = hi; ow < OW; ++ow) r[ow] = T(0);
-  });
+inline void copy_row(const T* s, T* d, int64_t w) {
+  constexpr int64_t V = 32 / sizeof(T);
+  if (w < V) {
+    for (int64_t k = 0; k < w; ++k) d[k] = s[k];
+    return;
+  }
+  for (int64_t k = 0; k + V <= w; k += V) std::memcpy(d + k, s + k, 32);
+  if (w % V) std::memcpy(d + w - V, s + w - V, 32);  // overlaps: rewrites equal values
+}
+
+// col [channels·KH·KW, OH·OW] (rows ld apart) = the receptive fields of x
+// [channels, H, W]. Written out rather than through for_each_tap: this is
+// the hot loop of a small conv (a call per output row costs more than its copy).
+template <class T>
+void im2col(const Conv2dGeometry& g, int64_t channels, const T* x, T* col, int64_t ld) {
+  const int64_t W = g.in_w, OH = g.out_h, OW = g.out_w, sh = g.stride_h, sw = g.stride_w;
+  for (int64_t c = 0; c < channels; ++c) {
+    const T* plane = x + c * g.in_h * W;
+    for (int64_t i = 0; i < g.kernel_h; ++i) {
+      const int64_t h_off = i * g.dilation_h - g.pad_h;
+      int64_t oh_lo, oh_hi;
+      valid_range(g.in_h, OH, sh, h_off, oh_lo, oh_hi);
+      for (int64_t j = 0; j < g.kernel_w; ++j) {
+        const int64_t w_off = j * g.dilation_w - g.pad_w;
+        int64_t lo, hi;
+        valid_range(W, OW, sw, w_off, lo, hi);
+        T* row = col + ((c * g.kernel_h + i) * g.kernel_w + j) * ld;
+        std::fill(row, row + oh_lo * OW, T(0));  // output rows that read only padding
+        std::fill(row + oh_hi * OW, row + OH * OW, T(0));
+        for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
+          T* r = row + oh * OW;
+          const T* src = plane + (oh * sh + h_off) * W + w_off;  // src[ow·sw] is in bounds for ow in [lo, hi)
+          for (int64_t ow = 0; ow < lo; ++ow) r[ow] = T(0);
+          if (sw == 1)
+            copy_row(src + lo, r + lo, hi - lo);
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) r[ow] = src[ow * sw];
+          for (int64_t ow = hi; ow < OW; ++ow) r[ow] = T(0);
+        }
+      }
+    }
+  }
 }
 
 // x [channels, H, W] = col2im(col): zeroed, then every col entry added back.
@@ -135,13 +160,8 @@ void col2im(const Conv2dGeometry& g, int64_t channels, const T* col, int64_t ld,
   std::fill(x, x + channels * g.in_h * g.in_w, T(0));
   const int64_t sw = g.stride_w, W = g.in_w;
   for_each_tap(g, channels, x, col, ld, [&](const T* r, T* plane, int64_t ih, int64_t lo, int64_t hi, int64_t w_off) {
-    const int64_t base = ih * W + w_off;
-    if (sw == 1) {
-      T* dst = plane + base;
-      for (int64_t ow = lo; ow < hi; ++ow) dst[ow] += r[ow];
-    } else {
-      for (int64_t ow = lo; ow < hi; ++ow) plane[base + ow * sw] += r[ow];
-    }
+    T* dst = plane + ih * W + w_off;
+    for (int64_t ow = lo; ow < hi; ++ow) dst[ow * sw] += r[ow];
   });
 }
 
