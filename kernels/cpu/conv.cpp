@@ -185,15 +185,25 @@ struct SmallA {
   int64_t rs, cs;
 };
 
+// B's row kk starts at base + kk·ld, or (rows non-null) at rows[kk]: the
+// "wide" convolution below reads shifted slices of an image in place.
+// Columns from `col` on.
+struct WideB {
+  const float* const* rows;
+  const float* base;
+  int64_t ld, col;
+  const float* row(int64_t kk) const { return (rows ? rows[kk] : base + kk * ld) + col; }
+};
+
 // C[MR rows, 16 columns from c] (+)= A[MR rows from A.a, k] · B[k, 16 columns
 // from b]; when Masked, only the columns whose mask lanes are set are read or written.
 template <int MR, bool Masked>
-__attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, const float* b, int64_t ldb, float* c,
-                                                           int64_t ldc, bool accumulate, __m256i mask0, __m256i mask1) {
+__attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, WideB b, float* c, int64_t ldc,
+                                                           bool accumulate, __m256i mask0, __m256i mask1) {
   __m256 acc0[MR], acc1[MR];
   for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
   for (int64_t kk = 0; kk < k; ++kk) {
-    const float* brow = b + kk * ldb;
+    const float* brow = b.row(kk);
     const __m256 b0 = Masked ? _mm256_maskload_ps(brow, mask0) : _mm256_loadu_ps(brow);
     const __m256 b1 = Masked ? _mm256_maskload_ps(brow + 8, mask1) : _mm256_loadu_ps(brow + 8);
     const float* acol = A.a + kk * A.cs;
@@ -225,46 +235,92 @@ __attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, 
 
 // All m rows of C for one strip of 16 (or, Masked, fewer) columns.
 template <bool Masked>
-__attribute__((target("avx2,fma"))) void strip_16(int64_t m, int64_t k, SmallA A, const float* b, int64_t ldb, float* c,
-                                                  int64_t ldc, bool accumulate, __m256i mask0, __m256i mask1) {
+__attribute__((target("avx2,fma"))) void strip_16(int64_t m, int64_t k, SmallA A, WideB b, float* c, int64_t ldc,
+                                                  bool accumulate, __m256i mask0, __m256i mask1) {
   for (int64_t i = 0; i < m; i += 6) {
     const SmallA Ai{A.a + i * A.rs, A.rs, A.cs};
     float* ci = c + i * ldc;
     switch (std::min<int64_t>(6, m - i)) {
       case 6:
-        block_6x16<6, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<6, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
         break;
       case 5:
-        block_6x16<5, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<5, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
         break;
       case 4:
-        block_6x16<4, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<4, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
         break;
       case 3:
-        block_6x16<3, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<3, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
         break;
       case 2:
-        block_6x16<2, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<2, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
         break;
       default:
-        block_6x16<1, Masked>(k, Ai, b, ldb, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<1, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
         break;
     }
   }
 }
 
-// C[m, n] (+)= A[m, k] · B[k, n], B and C row-major (ldb, ldc).
-__attribute__((target("avx2,fma"))) void gemm_small_a_avx2(int64_t m, int64_t n, int64_t k, SmallA A, const float* b,
-                                                           int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+// C[m, n] (+)= A[m, k] · B[k, n], C row-major (ldc).
+__attribute__((target("avx2,fma"))) void gemm_small_a_avx2(int64_t m, int64_t n, int64_t k, SmallA A, WideB b, float* c,
+                                                           int64_t ldc, bool accumulate) {
   const __m256i all = _mm256_set1_epi32(-1);
   int64_t j = 0;
-  for (; j + 16 <= n; j += 16) strip_16<false>(m, k, A, b + j, ldb, c + j, ldc, accumulate, all, all);
+  for (; j + 16 <= n; j += 16) {
+    b.col = j;
+    strip_16<false>(m, k, A, b, c + j, ldc, accumulate, all, all);
+  }
   if (j < n) {  // the last 1..15 columns, through masks
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const int32_t rest = static_cast<int32_t>(n - j);
     const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lane);
     const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lane);
-    strip_16<true>(m, k, A, b + j, ldb, c + j, ldc, accumulate, mask0, mask1);
+    b.col = j;
+    strip_16<true>(m, k, A, b, c + j, ldc, accumulate, mask0, mask1);
+  }
+}
+
+// C[o, r] += Σ_t A[o, t] · B_r[t] for o < m, r < n, t < len: the weight
+// gradient's shape (both operands long along the sum). Blocks of 4 rows of
+// A by 3 rows of B keep 12 accumulators in registers; a partial block reads
+// its last row again and drops the duplicate results.
+// One step of 8 along t of gemm_dot_avx2's 4x3 block (Masked: the last, partial one).
+template <bool Masked>
+__attribute__((target("avx2,fma"))) inline void dot_step(const float* const* ap, const float* const* bp, int64_t t,
+                                                         __m256i tail, __m256 (&acc)[4][3]) {
+  __m256 bv[3];
+  for (int q = 0; q < 3; ++q) bv[q] = Masked ? _mm256_maskload_ps(bp[q] + t, tail) : _mm256_loadu_ps(bp[q] + t);
+  for (int p = 0; p < 4; ++p) {
+    const __m256 av = Masked ? _mm256_maskload_ps(ap[p] + t, tail) : _mm256_loadu_ps(ap[p] + t);
+    for (int q = 0; q < 3; ++q) acc[p][q] = _mm256_fmadd_ps(av, bv[q], acc[p][q]);
+  }
+}
+
+__attribute__((target("avx2,fma"))) void gemm_dot_avx2(int64_t m, int64_t n, int64_t len, const float* a, int64_t lda,
+                                                       WideB b, float* c, int64_t ldc) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int64_t full = len / 8 * 8;
+  const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(len - full)), lane);
+  for (int64_t o0 = 0; o0 < m; o0 += 4) {
+    const float* ap[4];
+    for (int q = 0; q < 4; ++q) ap[q] = a + std::min(o0 + q, m - 1) * lda;
+    for (int64_t r0 = 0; r0 < n; r0 += 3) {
+      const float* bp[3];
+      for (int q = 0; q < 3; ++q) bp[q] = b.row(std::min(r0 + q, n - 1));
+      __m256 acc[4][3];
+      for (int p = 0; p < 4; ++p)
+        for (int q = 0; q < 3; ++q) acc[p][q] = _mm256_setzero_ps();
+      for (int64_t t = 0; t < full; t += 8) dot_step<false>(ap, bp, t, tail, acc);
+      if (full < len) dot_step<true>(ap, bp, full, tail, acc);
+      for (int p = 0; p < 4 && o0 + p < m; ++p)
+        for (int q = 0; q < 3 && r0 + q < n; ++q) {
+          const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[p][q]), _mm256_extractf128_ps(acc[p][q], 1));
+          const __m128 h2 = _mm_add_ps(h, _mm_movehl_ps(h, h));
+          c[(o0 + p) * ldc + r0 + q] += _mm_cvtss_f32(_mm_add_ss(h2, _mm_shuffle_ps(h2, h2, 1)));
+        }
+    }
   }
 }
 
@@ -290,7 +346,7 @@ void gemm_small_a(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, bool
   if constexpr (std::is_same_v<T, float>) {
     if (k <= 1024 && m * k <= 65536 && has_avx2_fma()) {
       const SmallA A = a_colmajor ? SmallA{a, 1, lda} : SmallA{a, lda, 1};
-      return gemm_small_a_avx2(m, n, k, A, b, ldb, c, ldc, accumulate);
+      return gemm_small_a_avx2(m, n, k, A, WideB{nullptr, b, ldb, 0}, c, ldc, accumulate);
     }
   }
 #endif
@@ -376,8 +432,197 @@ void add_bias(T* planes, const T* b, int64_t channels, int64_t plane_size) {
   }
 }
 
+// ---- the wide convolution (stride 1, float, AVX2 + FMA) ---------------------------------
+// With stride 1, output pixel (oh, ow) of tap (i, j) reads input pixel
+// (oh + i·dh, ow + j·dw) of the (zero-padded, Hp x Wp) image. Number the
+// outputs on the input's grid instead, t = oh·Wp + ow: then tap (c, i, j)
+// reads x_c[i·dh·Wp + j·dw + t], a contiguous slice of the image. So the
+// im2col matrix is never built: its row (c, i, j) is that slice, read in
+// place (WideB's row pointers). The price: the Wp - OW columns of each
+// output row that fall off the image's right edge are computed and dropped
+// (40% more work for LeNet's conv2, 14% for conv1), and padding is a
+// padded copy of the image. With T = (OH - 1)·Wp + OW outputs per channel,
+// the slices stay inside the image: i·dh·Wp + j·dw + T <= Hp·Wp.
+//   conv2d:            y_wide [C_out, T] = W · slices;  y = y_wide without the dropped columns (+ b)
+//   conv_transpose2d:  col [C_in·KH·KW, T] = Wᵀ · dy_wide (dropped columns 0);  dx_c[slice] += col row
+//   conv2d_weight:     dW += dy_wide · slicesᵀ  (dropped columns 0, so they add nothing)
+// One image at a time: the slices are per image, and every GEMM is already
+// C x T with T in the hundreds.
+#ifdef NABLA_CONV_AVX2
+
+struct Wide {
+  int64_t Hp, Wp, T, cin_g, cog, rows;
+  bool padded;
+};
+
+bool wide_applies(const Conv2dGeometry& g) {
+  if (!has_avx2_fma() || g.stride_h != 1 || g.stride_w != 1 || (g.kernel_h == 1 && g.kernel_w == 1)) return false;
+  const int64_t Hp = g.in_h + 2 * g.pad_h, Wp = g.in_w + 2 * g.pad_w;
+  // Exactly conv2d's output (conv_transpose2d's output_padding adds rows the slices do not cover).
+  if (g.out_h != Hp - g.dilation_h * (g.kernel_h - 1) || g.out_w != Wp - g.dilation_w * (g.kernel_w - 1)) return false;
+  const int64_t rows = (g.in_channels / g.groups) * g.kernel_h * g.kernel_w;
+  // Not too much dropped work, and the weight small enough for the small-A kernel.
+  return 2 * g.out_w >= Wp && rows <= 1024 && (g.out_channels / g.groups) * rows <= 65536;
+}
+
+Wide wide_shape(const Conv2dGeometry& g) {
+  const int64_t Hp = g.in_h + 2 * g.pad_h, Wp = g.in_w + 2 * g.pad_w;
+  const int64_t cin_g = g.in_channels / g.groups;
+  return {Hp,
+          Wp,
+          (g.out_h - 1) * Wp + g.out_w,
+          cin_g,
+          g.out_channels / g.groups,
+          cin_g * g.kernel_h * g.kernel_w,
+          g.pad_h > 0 || g.pad_w > 0};
+}
+
+// The image x [C, H, W] in the Hp x Wp grid (zero border), or x itself.
+const float* padded_image(const Conv2dGeometry& g, const Wide& s, const float* x, float* buf) {
+  if (!s.padded) return x;
+  std::fill(buf, buf + g.in_channels * s.Hp * s.Wp, 0.0f);
+  for (int64_t c = 0; c < g.in_channels; ++c)
+    for (int64_t h = 0; h < g.in_h; ++h)
+      std::copy(x + (c * g.in_h + h) * g.in_w, x + (c * g.in_h + h + 1) * g.in_w,
+                buf + (c * s.Hp + h + g.pad_h) * s.Wp + g.pad_w);
+  return buf;
+}
+
+// Row pointers of group k's slices: rows[(c·KH + i)·KW + j] = x_(k·cin_g + c) + i·dh·Wp + j·dw.
+void slice_rows(const Conv2dGeometry& g, const Wide& s, const float* xp, int64_t k, const float** rows) {
+  for (int64_t c = 0; c < s.cin_g; ++c)
+    for (int64_t i = 0; i < g.kernel_h; ++i)
+      for (int64_t j = 0; j < g.kernel_w; ++j)
+        rows[(c * g.kernel_h + i) * g.kernel_w + j] =
+            xp + (k * s.cin_g + c) * s.Hp * s.Wp + i * g.dilation_h * s.Wp + j * g.dilation_w;
+}
+
+// dy [C_out, OH, OW] -> dy_wide [C_out, T], the dropped columns 0.
+void widen(const Conv2dGeometry& g, const Wide& s, const float* dy, float* out) {
+  for (int64_t o = 0; o < g.out_channels; ++o)
+    for (int64_t oh = 0; oh < g.out_h; ++oh) {
+      float* dst = out + o * s.T + oh * s.Wp;
+      std::copy(dy + (o * g.out_h + oh) * g.out_w, dy + (o * g.out_h + oh + 1) * g.out_w, dst);
+      if (oh + 1 < g.out_h) std::fill(dst + g.out_w, dst + s.Wp, 0.0f);
+    }
+}
+
+int64_t wide_grain(const Conv2dGeometry& g, const Wide& s) {
+  return std::max<int64_t>(1, kGrainSize / std::max<int64_t>(1, g.out_channels * s.rows * s.T));
+}
+
+void conv2d_wide(const Conv2dGeometry& g, float* y, const float* x, const float* w, const float* b) {
+  const Wide s = wide_shape(g);
+  const int64_t L = g.out_h * g.out_w;
+  parallel_for(
+      g.batch,
+      [&](int64_t begin, int64_t end) {
+        Scratch<float, 0> pad_buffer(s.padded ? g.in_channels * s.Hp * s.Wp : 0);
+        Scratch<float, 1> out_buffer(g.out_channels * s.T);
+        Scratch<const float*, 0> rows(s.rows);
+        for (int64_t n = begin; n < end; ++n) {
+          const float* xp = padded_image(g, s, x + n * g.in_channels * g.in_h * g.in_w, pad_buffer.get());
+          float* out = out_buffer.get();
+          for (int64_t k = 0; k < g.groups; ++k) {
+            slice_rows(g, s, xp, k, rows.get());
+            gemm_small_a_avx2(s.cog, s.T, s.rows, SmallA{w + k * s.cog * s.rows, s.rows, 1},
+                              WideB{rows.get(), nullptr, 0, 0}, out + k * s.cog * s.T, s.T, false);
+          }
+          float* yn = y + n * g.out_channels * L;
+          for (int64_t o = 0; o < g.out_channels; ++o) {
+            const float bias = b ? b[o] : 0.0f;
+            for (int64_t oh = 0; oh < g.out_h; ++oh) {
+              const float* src = out + o * s.T + oh * s.Wp;
+              float* dst = yn + (o * g.out_h + oh) * g.out_w;
+              for (int64_t ow = 0; ow < g.out_w; ++ow) dst[ow] = src[ow] + bias;
+            }
+          }
+        }
+      },
+      wide_grain(g, s));
+}
+
+void conv_transpose2d_wide(const Conv2dGeometry& g, float* x, const float* y, const float* w, const float* b) {
+  const Wide s = wide_shape(g);
+  const int64_t plane = g.in_h * g.in_w, L = g.out_h * g.out_w;
+  parallel_for(
+      g.batch,
+      [&](int64_t begin, int64_t end) {
+        Scratch<float, 0> pad_buffer(s.padded ? g.in_channels * s.Hp * s.Wp : 0);
+        Scratch<float, 1> y_buffer(g.out_channels * s.T);
+        Scratch<float, 2> col_buffer(g.groups * s.rows * s.T);
+        for (int64_t n = begin; n < end; ++n) {
+          widen(g, s, y + n * g.out_channels * L, y_buffer.get());
+          float* col = col_buffer.get();
+          for (int64_t k = 0; k < g.groups; ++k)
+            // col_k [rows, T] = W_kᵀ [rows, cog] · y_k [cog, T]
+            gemm_small_a_avx2(s.rows, s.T, s.cog, SmallA{w + k * s.cog * s.rows, 1, s.rows},
+                              WideB{nullptr, y_buffer.get() + k * s.cog * s.T, s.T, 0}, col + k * s.rows * s.T, s.T,
+                              false);
+          float* xn = x + n * g.in_channels * plane;
+          float* acc = s.padded ? pad_buffer.get() : xn;
+          std::fill(acc, acc + g.in_channels * s.Hp * s.Wp, 0.0f);
+          for (int64_t c = 0; c < g.in_channels; ++c)
+            for (int64_t i = 0; i < g.kernel_h; ++i)
+              for (int64_t j = 0; j < g.kernel_w; ++j) {
+                // Channel c is row (c mod cin_g, i, j) of its group's col.
+                const float* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * s.T;
+                float* dst = acc + c * s.Hp * s.Wp + i * g.dilation_h * s.Wp + j * g.dilation_w;
+                for (int64_t t = 0; t < s.T; ++t) dst[t] += src[t];
+              }
+          if (s.padded)
+            for (int64_t c = 0; c < g.in_channels; ++c)
+              for (int64_t h = 0; h < g.in_h; ++h) {
+                const float* src = acc + (c * s.Hp + h + g.pad_h) * s.Wp + g.pad_w;
+                std::copy(src, src + g.in_w, xn + (c * g.in_h + h) * g.in_w);
+              }
+          add_bias(xn, b, g.in_channels, plane);
+        }
+      },
+      wide_grain(g, s));
+}
+
+void conv2d_weight_wide(const Conv2dGeometry& g, float* w, const float* x, const float* y) {
+  const Wide s = wide_shape(g);
+  const int64_t L = g.out_h * g.out_w, w_numel = g.out_channels * s.rows;
+  const int64_t grain = wide_grain(g, s);
+  const int64_t shares =
+      in_parallel_region() || g.batch < 2 * grain ? 1 : std::min<int64_t>(g.batch / grain, num_threads());
+  std::vector<std::vector<float>> partial(shares - 1, std::vector<float>(w_numel));
+  parallel_for(
+      shares,
+      [&](int64_t share_begin, int64_t share_end) {
+        Scratch<float, 0> pad_buffer(s.padded ? g.in_channels * s.Hp * s.Wp : 0);
+        Scratch<float, 1> y_buffer(g.out_channels * s.T);
+        Scratch<const float*, 0> rows(s.rows);
+        for (int64_t sh = share_begin; sh < share_end; ++sh) {
+          float* acc = sh == 0 ? w : partial[sh - 1].data();
+          std::fill(acc, acc + w_numel, 0.0f);
+          for (int64_t n = g.batch * sh / shares; n < g.batch * (sh + 1) / shares; ++n) {
+            const float* xp = padded_image(g, s, x + n * g.in_channels * g.in_h * g.in_w, pad_buffer.get());
+            widen(g, s, y + n * g.out_channels * L, y_buffer.get());
+            for (int64_t k = 0; k < g.groups; ++k) {
+              slice_rows(g, s, xp, k, rows.get());
+              // acc_k [cog, rows] += y_k [cog, T] · slicesᵀ [T, rows]
+              gemm_dot_avx2(s.cog, s.rows, s.T, y_buffer.get() + k * s.cog * s.T, s.T, WideB{rows.get(), nullptr, 0, 0},
+                            acc + k * s.cog * s.rows, s.rows);
+            }
+          }
+        }
+      },
+      1);
+  for (const auto& p : partial)
+    for (int64_t k = 0; k < w_numel; ++k) w[k] += p[k];
+}
+
+#endif  // NABLA_CONV_AVX2
+
 template <class T>
 void conv2d_typed(const Conv2dGeometry& g, T* y, const T* x, const T* w, const T* b) {
+#ifdef NABLA_CONV_AVX2
+  if constexpr (std::is_same_v<T, float>)
+    if (wide_applies(g)) return conv2d_wide(g, y, x, w, b);
+#endif
   const int64_t G = g.groups, L = g.out_h * g.out_w, in_image = g.in_channels * g.in_h * g.in_w;
   const int64_t cog = g.out_channels / G, rows = (g.in_channels / G) * g.kernel_h * g.kernel_w;
   const bool direct = col_is_input(g);
@@ -404,6 +649,10 @@ void conv2d_typed(const Conv2dGeometry& g, T* y, const T* x, const T* w, const T
 
 template <class T>
 void conv_transpose2d_typed(const Conv2dGeometry& g, T* x, const T* y, const T* w, const T* b) {
+#ifdef NABLA_CONV_AVX2
+  if constexpr (std::is_same_v<T, float>)
+    if (wide_applies(g)) return conv_transpose2d_wide(g, x, y, w, b);
+#endif
   const int64_t G = g.groups, L = g.out_h * g.out_w, plane = g.in_h * g.in_w;
   const int64_t cog = g.out_channels / G, rows = (g.in_channels / G) * g.kernel_h * g.kernel_w;
   const bool direct = col_is_input(g);
@@ -436,6 +685,10 @@ void conv_transpose2d_typed(const Conv2dGeometry& g, T* x, const T* y, const T* 
 // images go in chunks of nb, one GEMM per chunk and group with k = nb·L.
 template <class T>
 void conv2d_weight_typed(const Conv2dGeometry& g, T* w, const T* x, const T* y) {
+#ifdef NABLA_CONV_AVX2
+  if constexpr (std::is_same_v<T, float>)
+    if (wide_applies(g)) return conv2d_weight_wide(g, w, x, y);
+#endif
   const int64_t G = g.groups, L = g.out_h * g.out_w, in_image = g.in_channels * g.in_h * g.in_w;
   const int64_t cog = g.out_channels / G, rows = (g.in_channels / G) * g.kernel_h * g.kernel_w;
   const int64_t w_numel = g.out_channels * rows;
