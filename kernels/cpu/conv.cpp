@@ -195,11 +195,24 @@ struct WideB {
   const float* row(int64_t kk) const { return (rows ? rows[kk] : base + kk * ld) + col; }
 };
 
+// C's row r likewise: base + r·ld, or rows[r]. Rows given by pointers may
+// overlap (conv_transpose2d adds into overlapping image slices): each row is
+// read, added to and written back in turn, so overlaps add up correctly.
+struct WideC {
+  float* const* rows;
+  float* base;
+  int64_t ld, col;
+  float* row(int64_t r) const { return (rows ? rows[r] : base + r * ld) + col; }
+  WideC from_row(int64_t r) const {
+    return rows ? WideC{rows + r, nullptr, 0, col} : WideC{nullptr, base + r * ld, ld, col};
+  }
+};
+
 // C[MR rows, 16 columns from c] (+)= A[MR rows from A.a, k] · B[k, 16 columns
 // from b]; when Masked, only the columns whose mask lanes are set are read or written.
 template <int MR, bool Masked>
-__attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, WideB b, float* c, int64_t ldc,
-                                                           bool accumulate, __m256i mask0, __m256i mask1) {
+__attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, WideB b, WideC c, bool accumulate,
+                                                           __m256i mask0, __m256i mask1) {
   __m256 acc0[MR], acc1[MR];
   for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
   for (int64_t kk = 0; kk < k; ++kk) {
@@ -214,7 +227,7 @@ __attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, 
     }
   }
   for (int r = 0; r < MR; ++r) {
-    float* crow = c + r * ldc;
+    float* crow = c.row(r);
     if (Masked) {
       if (accumulate) {
         acc0[r] = _mm256_add_ps(acc0[r], _mm256_maskload_ps(crow, mask0));
@@ -235,50 +248,50 @@ __attribute__((target("avx2,fma"))) inline void block_6x16(int64_t k, SmallA A, 
 
 // All m rows of C for one strip of 16 (or, Masked, fewer) columns.
 template <bool Masked>
-__attribute__((target("avx2,fma"))) void strip_16(int64_t m, int64_t k, SmallA A, WideB b, float* c, int64_t ldc,
-                                                  bool accumulate, __m256i mask0, __m256i mask1) {
+__attribute__((target("avx2,fma"))) void strip_16(int64_t m, int64_t k, SmallA A, WideB b, WideC c, bool accumulate,
+                                                  __m256i mask0, __m256i mask1) {
   for (int64_t i = 0; i < m; i += 6) {
     const SmallA Ai{A.a + i * A.rs, A.rs, A.cs};
-    float* ci = c + i * ldc;
+    const WideC ci = c.from_row(i);
     switch (std::min<int64_t>(6, m - i)) {
       case 6:
-        block_6x16<6, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<6, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
         break;
       case 5:
-        block_6x16<5, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<5, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
         break;
       case 4:
-        block_6x16<4, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<4, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
         break;
       case 3:
-        block_6x16<3, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<3, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
         break;
       case 2:
-        block_6x16<2, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<2, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
         break;
       default:
-        block_6x16<1, Masked>(k, Ai, b, ci, ldc, accumulate, mask0, mask1);
+        block_6x16<1, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
         break;
     }
   }
 }
 
 // C[m, n] (+)= A[m, k] · B[k, n], C row-major (ldc).
-__attribute__((target("avx2,fma"))) void gemm_small_a_avx2(int64_t m, int64_t n, int64_t k, SmallA A, WideB b, float* c,
-                                                           int64_t ldc, bool accumulate) {
+__attribute__((target("avx2,fma"))) void gemm_small_a_avx2(int64_t m, int64_t n, int64_t k, SmallA A, WideB b, WideC c,
+                                                           bool accumulate) {
   const __m256i all = _mm256_set1_epi32(-1);
   int64_t j = 0;
   for (; j + 16 <= n; j += 16) {
-    b.col = j;
-    strip_16<false>(m, k, A, b, c + j, ldc, accumulate, all, all);
+    b.col = c.col = j;
+    strip_16<false>(m, k, A, b, c, accumulate, all, all);
   }
   if (j < n) {  // the last 1..15 columns, through masks
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     const int32_t rest = static_cast<int32_t>(n - j);
     const __m256i mask0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest), lane);
     const __m256i mask1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(rest - 8), lane);
-    b.col = j;
-    strip_16<true>(m, k, A, b, c + j, ldc, accumulate, mask0, mask1);
+    b.col = c.col = j;
+    strip_16<true>(m, k, A, b, c, accumulate, mask0, mask1);
   }
 }
 
@@ -346,7 +359,7 @@ void gemm_small_a(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, bool
   if constexpr (std::is_same_v<T, float>) {
     if (k <= 1024 && m * k <= 65536 && has_avx2_fma()) {
       const SmallA A = a_colmajor ? SmallA{a, 1, lda} : SmallA{a, lda, 1};
-      return gemm_small_a_avx2(m, n, k, A, WideB{nullptr, b, ldb, 0}, c, ldc, accumulate);
+      return gemm_small_a_avx2(m, n, k, A, WideB{nullptr, b, ldb, 0}, WideC{nullptr, c, ldc, 0}, accumulate);
     }
   }
 #endif
@@ -526,7 +539,7 @@ void conv2d_wide(const Conv2dGeometry& g, float* y, const float* x, const float*
           for (int64_t k = 0; k < g.groups; ++k) {
             slice_rows(g, s, xp, k, rows.get());
             gemm_small_a_avx2(s.cog, s.T, s.rows, SmallA{w + k * s.cog * s.rows, s.rows, 1},
-                              WideB{rows.get(), nullptr, 0, 0}, out + k * s.cog * s.T, s.T, false);
+                              WideB{rows.get(), nullptr, 0, 0}, WideC{nullptr, out + k * s.cog * s.T, s.T, 0}, false);
           }
           float* yn = y + n * g.out_channels * L;
           for (int64_t o = 0; o < g.out_channels; ++o) {
@@ -550,26 +563,20 @@ void conv_transpose2d_wide(const Conv2dGeometry& g, float* x, const float* y, co
       [&](int64_t begin, int64_t end) {
         Scratch<float, 0> pad_buffer(s.padded ? g.in_channels * s.Hp * s.Wp : 0);
         Scratch<float, 1> y_buffer(g.out_channels * s.T);
-        Scratch<float, 2> col_buffer(g.groups * s.rows * s.T);
+        Scratch<float*, 0> rows(s.rows);
         for (int64_t n = begin; n < end; ++n) {
           widen(g, s, y + n * g.out_channels * L, y_buffer.get());
-          float* col = col_buffer.get();
-          for (int64_t k = 0; k < g.groups; ++k)
-            // col_k [rows, T] = W_kᵀ [rows, cog] · y_k [cog, T]
-            gemm_small_a_avx2(s.rows, s.T, s.cog, SmallA{w + k * s.cog * s.rows, 1, s.rows},
-                              WideB{nullptr, y_buffer.get() + k * s.cog * s.T, s.T, 0}, col + k * s.rows * s.T, s.T,
-                              false);
           float* xn = x + n * g.in_channels * plane;
           float* acc = s.padded ? pad_buffer.get() : xn;
           std::fill(acc, acc + g.in_channels * s.Hp * s.Wp, 0.0f);
-          for (int64_t c = 0; c < g.in_channels; ++c)
-            for (int64_t i = 0; i < g.kernel_h; ++i)
-              for (int64_t j = 0; j < g.kernel_w; ++j) {
-                // Channel c is row (c mod cin_g, i, j) of its group's col.
-                const float* src = col + ((c * g.kernel_h + i) * g.kernel_w + j) * s.T;
-                float* dst = acc + c * s.Hp * s.Wp + i * g.dilation_h * s.Wp + j * g.dilation_w;
-                for (int64_t t = 0; t < s.T; ++t) dst[t] += src[t];
-              }
+          for (int64_t k = 0; k < g.groups; ++k) {
+            // The slices of group k's channels, written through (the col matrix is never stored).
+            slice_rows(g, s, acc, k, const_cast<const float**>(rows.get()));
+            // slices_k [rows, T] += W_kᵀ [rows, cog] · y_k [cog, T]
+            gemm_small_a_avx2(s.rows, s.T, s.cog, SmallA{w + k * s.cog * s.rows, 1, s.rows},
+                              WideB{nullptr, y_buffer.get() + k * s.cog * s.T, s.T, 0},
+                              WideC{rows.get(), nullptr, 0, 0}, true);
+          }
           if (s.padded)
             for (int64_t c = 0; c < g.in_channels; ++c)
               for (int64_t h = 0; h < g.in_h; ++h) {
