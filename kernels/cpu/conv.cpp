@@ -295,46 +295,62 @@ __attribute__((target("avx2,fma"))) void gemm_small_a_avx2(int64_t m, int64_t n,
   }
 }
 
-// C[o, r] += Σ_t A[o, t] · B_r[t] for o < m, r < n, t < len: the weight
-// gradient's shape (both operands long along the sum). Blocks of 4 rows of
-// A by 3 rows of B keep 12 accumulators in registers; a partial block reads
-// its last row again and drops the duplicate results.
-// One step of 8 along t of gemm_dot_avx2's 4x3 block (Masked: the last, partial one).
-template <bool Masked>
+// One step of 8 along t of an OB x RB block of dot products (Masked: the
+// last, partial step).
+template <int OB, int RB, bool Masked>
 __attribute__((target("avx2,fma"))) inline void dot_step(const float* const* ap, const float* const* bp, int64_t t,
-                                                         __m256i tail, __m256 (&acc)[4][3]) {
-  __m256 bv[3];
-  for (int q = 0; q < 3; ++q) bv[q] = Masked ? _mm256_maskload_ps(bp[q] + t, tail) : _mm256_loadu_ps(bp[q] + t);
-  for (int p = 0; p < 4; ++p) {
+                                                         __m256i tail, __m256 (&acc)[OB][RB]) {
+  __m256 bv[RB];
+  for (int q = 0; q < RB; ++q) bv[q] = Masked ? _mm256_maskload_ps(bp[q] + t, tail) : _mm256_loadu_ps(bp[q] + t);
+  for (int p = 0; p < OB; ++p) {
     const __m256 av = Masked ? _mm256_maskload_ps(ap[p] + t, tail) : _mm256_loadu_ps(ap[p] + t);
-    for (int q = 0; q < 3; ++q) acc[p][q] = _mm256_fmadd_ps(av, bv[q], acc[p][q]);
+    for (int q = 0; q < RB; ++q) acc[p][q] = _mm256_fmadd_ps(av, bv[q], acc[p][q]);
   }
 }
 
-__attribute__((target("avx2,fma"))) void gemm_dot_avx2(int64_t m, int64_t n, int64_t len, const float* a, int64_t lda,
-                                                       WideB b, float* c, int64_t ldc) {
+// C[o, r] += Σ_images Σ_t A_img[o, t] · B_img,r[t] for o < m, r < n, t < len:
+// the weight gradient's shape (both operands long along the sum). A_img's
+// rows are lda apart from a[img]; B_img's row r is b[img·n + r]. Blocks of
+// OB rows of A by RB rows of B keep OB·RB (12) accumulators in registers
+// over all the images, so the horizontal sums are paid once per block, not
+// once per image; a partial block reads its last row again and drops the
+// duplicate results.
+template <int OB, int RB>
+__attribute__((target("avx2,fma"))) void gemm_dot_blocks(int64_t m, int64_t n, int64_t len, int64_t images,
+                                                         const float* const* a, int64_t lda, const float* const* b,
+                                                         float* c, int64_t ldc) {
   const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
   const int64_t full = len / 8 * 8;
   const __m256i tail = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int32_t>(len - full)), lane);
-  for (int64_t o0 = 0; o0 < m; o0 += 4) {
-    const float* ap[4];
-    for (int q = 0; q < 4; ++q) ap[q] = a + std::min(o0 + q, m - 1) * lda;
-    for (int64_t r0 = 0; r0 < n; r0 += 3) {
-      const float* bp[3];
-      for (int q = 0; q < 3; ++q) bp[q] = b.row(std::min(r0 + q, n - 1));
-      __m256 acc[4][3];
-      for (int p = 0; p < 4; ++p)
-        for (int q = 0; q < 3; ++q) acc[p][q] = _mm256_setzero_ps();
-      for (int64_t t = 0; t < full; t += 8) dot_step<false>(ap, bp, t, tail, acc);
-      if (full < len) dot_step<true>(ap, bp, full, tail, acc);
-      for (int p = 0; p < 4 && o0 + p < m; ++p)
-        for (int q = 0; q < 3 && r0 + q < n; ++q) {
+  for (int64_t o0 = 0; o0 < m; o0 += OB)
+    for (int64_t r0 = 0; r0 < n; r0 += RB) {
+      __m256 acc[OB][RB];
+      for (int p = 0; p < OB; ++p)
+        for (int q = 0; q < RB; ++q) acc[p][q] = _mm256_setzero_ps();
+      for (int64_t img = 0; img < images; ++img) {
+        const float* ap[OB];
+        const float* bp[RB];
+        for (int p = 0; p < OB; ++p) ap[p] = a[img] + std::min<int64_t>(o0 + p, m - 1) * lda;
+        for (int q = 0; q < RB; ++q) bp[q] = b[img * n + std::min<int64_t>(r0 + q, n - 1)];
+        for (int64_t t = 0; t < full; t += 8) dot_step<OB, RB, false>(ap, bp, t, tail, acc);
+        if (full < len) dot_step<OB, RB, true>(ap, bp, full, tail, acc);
+      }
+      for (int p = 0; p < OB && o0 + p < m; ++p)
+        for (int q = 0; q < RB && r0 + q < n; ++q) {
           const __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc[p][q]), _mm256_extractf128_ps(acc[p][q], 1));
           const __m128 h2 = _mm_add_ps(h, _mm_movehl_ps(h, h));
           c[(o0 + p) * ldc + r0 + q] += _mm_cvtss_f32(_mm_add_ss(h2, _mm_shuffle_ps(h2, h2, 1)));
         }
     }
-  }
+}
+
+// 6x2 blocks when m is a multiple of 6 (LeNet's conv1: 6 filters), else 4x3.
+void gemm_dot_avx2(int64_t m, int64_t n, int64_t len, int64_t images, const float* const* a, int64_t lda,
+                   const float* const* b, float* c, int64_t ldc) {
+  if (m % 6 == 0)
+    gemm_dot_blocks<6, 2>(m, n, len, images, a, lda, b, c, ldc);
+  else
+    gemm_dot_blocks<4, 3>(m, n, len, images, a, lda, b, c, ldc);
 }
 
 bool has_avx2_fma() {
@@ -564,18 +580,31 @@ void conv_transpose2d_wide(const Conv2dGeometry& g, float* x, const float* y, co
         Scratch<float, 0> pad_buffer(s.padded ? g.in_channels * s.Hp * s.Wp : 0);
         Scratch<float, 1> y_buffer(g.out_channels * s.T);
         Scratch<float*, 0> rows(s.rows);
+        Scratch<float, 2> wt_buffer(s.rows * s.cog);
         for (int64_t n = begin; n < end; ++n) {
           widen(g, s, y + n * g.out_channels * L, y_buffer.get());
           float* xn = x + n * g.in_channels * plane;
           float* acc = s.padded ? pad_buffer.get() : xn;
           std::fill(acc, acc + g.in_channels * s.Hp * s.Wp, 0.0f);
           for (int64_t k = 0; k < g.groups; ++k) {
-            // The slices of group k's channels, written through (the col matrix is never stored).
-            slice_rows(g, s, acc, k, const_cast<const float**>(rows.get()));
+            // The slices of group k's channels, written through (the col
+            // matrix is never stored), taken in (i, j, c) order: slices of
+            // one channel overlap (shifted by a pixel or a row), and adding
+            // into a row that overlaps the one just written stalls the CPU
+            // (a load that a pending store only partly covers), so
+            // consecutive rows are different channels. Wᵀ is reordered alike.
+            float** r = rows.get();
+            float* wt = wt_buffer.get();
+            for (int64_t i = 0; i < g.kernel_h; ++i)
+              for (int64_t j = 0; j < g.kernel_w; ++j)
+                for (int64_t c = 0; c < s.cin_g; ++c) {
+                  const int64_t rr = (i * g.kernel_w + j) * s.cin_g + c, col = (c * g.kernel_h + i) * g.kernel_w + j;
+                  r[rr] = acc + (k * s.cin_g + c) * s.Hp * s.Wp + i * g.dilation_h * s.Wp + j * g.dilation_w;
+                  for (int64_t o = 0; o < s.cog; ++o) wt[rr * s.cog + o] = w[(k * s.cog + o) * s.rows + col];
+                }
             // slices_k [rows, T] += W_kᵀ [rows, cog] · y_k [cog, T]
-            gemm_small_a_avx2(s.rows, s.T, s.cog, SmallA{w + k * s.cog * s.rows, 1, s.rows},
-                              WideB{nullptr, y_buffer.get() + k * s.cog * s.T, s.T, 0},
-                              WideC{rows.get(), nullptr, 0, 0}, true);
+            gemm_small_a_avx2(s.rows, s.T, s.cog, SmallA{wt, s.cog, 1},
+                              WideB{nullptr, y_buffer.get() + k * s.cog * s.T, s.T, 0}, WideC{r, nullptr, 0, 0}, true);
           }
           if (s.padded)
             for (int64_t c = 0; c < g.in_channels; ++c)
@@ -595,24 +624,37 @@ void conv2d_weight_wide(const Conv2dGeometry& g, float* w, const float* x, const
   const int64_t grain = wide_grain(g, s);
   const int64_t shares =
       in_parallel_region() || g.batch < 2 * grain ? 1 : std::min<int64_t>(g.batch / grain, num_threads());
+  // Images per dot-kernel call: their widened dy and padded x (~128 KiB) stay in L2.
+  const int64_t per_image = g.out_channels * s.T + (s.padded ? g.in_channels * s.Hp * s.Wp : 0);
+  const int64_t nb = std::max<int64_t>(1, std::min<int64_t>(g.batch, 32768 / per_image));
   std::vector<std::vector<float>> partial(shares - 1, std::vector<float>(w_numel));
   parallel_for(
       shares,
       [&](int64_t share_begin, int64_t share_end) {
-        Scratch<float, 0> pad_buffer(s.padded ? g.in_channels * s.Hp * s.Wp : 0);
-        Scratch<float, 1> y_buffer(g.out_channels * s.T);
-        Scratch<const float*, 0> rows(s.rows);
+        Scratch<float, 0> pad_buffer(s.padded ? nb * g.in_channels * s.Hp * s.Wp : 0);
+        Scratch<float, 1> y_buffer(nb * g.out_channels * s.T);
+        Scratch<const float*, 0> rows(nb * s.rows);
+        Scratch<const float*, 1> a_rows(nb);
         for (int64_t sh = share_begin; sh < share_end; ++sh) {
           float* acc = sh == 0 ? w : partial[sh - 1].data();
           std::fill(acc, acc + w_numel, 0.0f);
-          for (int64_t n = g.batch * sh / shares; n < g.batch * (sh + 1) / shares; ++n) {
-            const float* xp = padded_image(g, s, x + n * g.in_channels * g.in_h * g.in_w, pad_buffer.get());
-            widen(g, s, y + n * g.out_channels * L, y_buffer.get());
+          const int64_t first = g.batch * sh / shares, last = g.batch * (sh + 1) / shares;
+          for (int64_t n0 = first; n0 < last; n0 += nb) {
+            const int64_t count = std::min(nb, last - n0);
+            std::vector<const float*> xps(static_cast<size_t>(count));
+            for (int64_t i = 0; i < count; ++i) {
+              const int64_t n = n0 + i;
+              xps[i] = padded_image(g, s, x + n * g.in_channels * g.in_h * g.in_w,
+                                    pad_buffer.get() + (s.padded ? i * g.in_channels * s.Hp * s.Wp : 0));
+              widen(g, s, y + n * g.out_channels * L, y_buffer.get() + i * g.out_channels * s.T);
+            }
             for (int64_t k = 0; k < g.groups; ++k) {
-              slice_rows(g, s, xp, k, rows.get());
-              // acc_k [cog, rows] += y_k [cog, T] · slicesᵀ [T, rows]
-              gemm_dot_avx2(s.cog, s.rows, s.T, y_buffer.get() + k * s.cog * s.T, s.T, WideB{rows.get(), nullptr, 0, 0},
-                            acc + k * s.cog * s.rows, s.rows);
+              for (int64_t i = 0; i < count; ++i) {
+                slice_rows(g, s, xps[i], k, rows.get() + i * s.rows);
+                a_rows.get()[i] = y_buffer.get() + (i * g.out_channels + k * s.cog) * s.T;
+              }
+              // acc_k [cog, rows] += Σ_images y_k [cog, T] · slicesᵀ [T, rows]
+              gemm_dot_avx2(s.cog, s.rows, s.T, count, a_rows.get(), s.T, rows.get(), acc + k * s.cog * s.rows, s.rows);
             }
           }
         }
