@@ -31,9 +31,9 @@ using namespace nabla;
 
 namespace {
 
-constexpr int64_t kBatch = 64;     // examples per step
-constexpr double kLr = 0.01;       // SGD learning rate
-constexpr double kMomentum = 0.9;  // SGD momentum
+constexpr int64_t kBatch = 64;      // examples per step
+constexpr double kLr = 0.01;        // SGD learning rate
+constexpr double kMomentum = 0.9;   // SGD momentum
 constexpr int kDefaultSteps = 200;  // steps per timed window
 constexpr int kDefaultReps = 5;     // timed windows; steps/s is their median
 constexpr int kWarmup = 20;         // untimed steps first (buffers, caches, thread pool)
