@@ -4,6 +4,11 @@
 // so divisors and argmax ties match.
 #include <algorithm>
 #include <limits>
+#include <type_traits>
+
+#ifdef __SSE2__  // every x86-64 CPU: the baseline build has it
+#include <emmintrin.h>
+#endif
 
 #include "cpu_kernels.h"
 #include "parallel.h"
@@ -84,6 +89,38 @@ inline int64_t last_nan(const T* xp, int64_t start, int64_t W, int64_t KH, int64
   return arg;
 }
 
+#ifdef __SSE2__
+// Four 2x2 stride-2 windows of float at once: outputs [ow, ow + 4) of the
+// output row whose input rows are r0 and r1 (r1 = r0 + W); index0 is the
+// plane index of r0[0]. The same comparison tree as the scalar loop below,
+// with masks: the pair winners (even vs odd columns) then the row winners;
+// ties keep the first. Returns whether any input was NaN (the caller redoes those windows).
+inline bool max_pool_2x2_x4(const float* r0, const float* r1, int32_t index0, int32_t W, float* y, int64_t* idx) {
+  const __m128 a0 = _mm_loadu_ps(r0), a1 = _mm_loadu_ps(r0 + 4), c0 = _mm_loadu_ps(r1), c1 = _mm_loadu_ps(r1 + 4);
+  const __m128 v0 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0)),
+               v1 = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1));
+  const __m128 v2 = _mm_shuffle_ps(c0, c1, _MM_SHUFFLE(2, 0, 2, 0)),
+               v3 = _mm_shuffle_ps(c0, c1, _MM_SHUFFLE(3, 1, 3, 1));
+  auto select = [](__m128 mask, __m128 a, __m128 b) { return _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b)); };
+  const __m128 k0 = _mm_cmpgt_ps(v1, v0), k1 = _mm_cmpgt_ps(v3, v2);
+  const __m128 m0 = select(k0, v1, v0), m1 = select(k1, v3, v2);
+  const __m128 k = _mm_cmpgt_ps(m1, m0);
+  _mm_storeu_ps(y, select(k, m1, m0));
+  const __m128i one = _mm_set1_epi32(1);
+  const __m128i off0 = _mm_and_si128(_mm_castps_si128(k0), one);
+  const __m128i off1 = _mm_add_epi32(_mm_set1_epi32(W), _mm_and_si128(_mm_castps_si128(k1), one));
+  const __m128i ki = _mm_castps_si128(k);
+  const __m128i off = _mm_or_si128(_mm_and_si128(ki, off1), _mm_andnot_si128(ki, off0));
+  const __m128i i32 = _mm_add_epi32(off, _mm_add_epi32(_mm_set1_epi32(index0), _mm_setr_epi32(0, 2, 4, 6)));
+  const __m128i zero = _mm_setzero_si128();  // indices are >= 0: widen with zeros
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(idx), _mm_unpacklo_epi32(i32, zero));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(idx + 2), _mm_unpackhi_epi32(i32, zero));
+  const __m128 nan = _mm_or_ps(_mm_or_ps(_mm_cmpunord_ps(v0, v0), _mm_cmpunord_ps(v1, v1)),
+                               _mm_or_ps(_mm_cmpunord_ps(v2, v2), _mm_cmpunord_ps(v3, v3)));
+  return _mm_movemask_ps(nan) != 0;
+}
+#endif
+
 // max_pool2d when windows_inside(g): no bounds to work out per window, and
 // the 2x2 stride-2 window fully unrolled. Same results, ties and NaNs as the
 // general loop below (the first tap starts the search).
@@ -107,7 +144,15 @@ void max_pool2d_inside(const Pool2dGeometry& g, T* y, int64_t* indices, const T*
         // A tree of three comparisons (pairs, then the pair winners) keeps
         // the first of equal maxima just as the sequential search does, and
         // its index is arithmetic on the comparison bits, with no branches.
-        for (int64_t ow = 0; ow < OW; ++ow) {
+        int64_t ow = 0;
+#ifdef __SSE2__
+        if constexpr (std::is_same_v<T, float>)
+          if (H * W < (int64_t(1) << 31))  // int32 indices inside the vector path
+            for (; ow + 4 <= OW; ow += 4)
+              saw_nan |= max_pool_2x2_x4(r0 + 2 * ow, r1 + 2 * ow, static_cast<int32_t>(row0 + 2 * ow),
+                                         static_cast<int32_t>(W), yr + ow, ir + ow);
+#endif
+        for (; ow < OW; ++ow) {
           const T v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
           const int64_t k0 = v1 > v0, k1 = v3 > v2;
           const T m0 = std::max(v0, v1), m1 = std::max(v2, v3);
