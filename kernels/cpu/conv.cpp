@@ -12,6 +12,10 @@
 //   conv2d_weight:     col = im2col(x[n]);       W[g] += y[n, g] col[g]ᵀ  (summed over n)
 // Small images put nb of them side by side (col [C·KH·KW, nb·OH·OW]) so that
 // each GEMM is big enough to run near the machine's peak (see "batching").
+// float at stride 1 on a CPU with AVX2 + FMA (LeNet's convs, most 3x3 and
+// 5x5 layers) skips col altogether: its rows are read in place as slices of
+// the image ("the wide convolution"), by small register-blocked GEMM
+// kernels compiled for AVX2 + FMA next to the portable code.
 //
 // Chunks of images are spread over OpenMP threads, each with its own col
 // buffer (O(C·K²·nb·OH·OW) memory per thread, not per batch). Inside a
@@ -405,7 +409,6 @@ Chunks batch_chunks(const Conv2dGeometry& g, bool direct) {
   const int64_t work = g.out_channels * (g.in_channels / g.groups) * g.kernel_h * g.kernel_w * L;
   // Per-image GEMMs are already big enough (or col is x itself): as before.
   int64_t nb = direct ? 1 : std::max<int64_t>(1, std::min(g.batch, kChunkCol / std::max<int64_t>(1, col_per_image)));
-  if (const char* e = std::getenv("NABLA_CONV_NB")) nb = std::min<int64_t>(nb, std::atoi(e));  // TEMP A/B
   int64_t count = (g.batch + nb - 1) / nb;
   // With threads, at least one chunk per thread when the batch's work pays for a fork/join.
   const int64_t threads = in_parallel_region() ? 1 : num_threads();
