@@ -38,6 +38,46 @@ TEST_CASE("conv2d in float32 matches PyTorch to float precision", "[conv]") {
   CHECK(max_abs_diff(b.grad(), fixture("conv", "conv2d_s2p1_db")) < 1e-4);
 }
 
+// float32 at stride 1 runs the "wide" kernels on AVX2 machines (kernels/cpu/conv.cpp:
+// im2col rows read in place as image slices); float64 runs im2col + GEMM. The
+// two must agree, forward and both gradients, over padding, dilation, groups,
+// 1-channel inputs and batches that split over threads (LeNet's two convs).
+TEST_CASE("conv2d in float32 at stride 1 agrees with float64 (values, dx, dw, db)", "[conv]") {
+  struct Case {
+    Shape x, w;
+    Int2 padding, dilation;
+    int64_t groups;
+  };
+  const Case cases[] = {
+      {{64, 1, 28, 28}, {6, 1, 5, 5}, 2, 1, 1},         {{64, 6, 14, 14}, {16, 6, 5, 5}, 0, 1, 1},
+      {{3, 4, 9, 11}, {6, 2, 3, 2}, {1, 0}, {2, 1}, 2}, {{2, 3, 7, 8}, {5, 3, 3, 3}, {1, 2}, {1, 2}, 1},
+      {{1, 2, 5, 5}, {3, 2, 1, 3}, {0, 1}, 1, 1},       {{5, 8, 6, 6}, {8, 2, 3, 3}, 1, 1, 4}};
+  manual_seed(7);
+  for (const Case& c : cases) {
+    INFO("x " << shape_str(c.x) << ", w " << shape_str(c.w));
+    Tensor x64 = randn(c.x).astype(kFloat64), w64 = randn(c.w).astype(kFloat64), b64 = randn({c.w[0]}).astype(kFloat64);
+    Tensor x32 = x64.astype(kFloat32), w32 = w64.astype(kFloat32), b32 = b64.astype(kFloat32);
+    for (Tensor* t : {&x64, &w64, &b64, &x32, &w32, &b32}) t->requires_grad_();
+    Tensor y64 = F::conv2d(x64, w64, b64, 1, c.padding, c.dilation, c.groups);
+    Tensor y32 = F::conv2d(x32, w32, b32, 1, c.padding, c.dilation, c.groups);
+    Tensor dy = randn(y64.shape()).astype(kFloat64);
+    (y64 * dy).sum().backward();
+    (y32 * dy.astype(kFloat32)).sum().backward();
+    // Relative to the size of what is summed: float32 rounding of up to ~25k-term sums.
+    auto close = [](const Tensor& a, const Tensor& ref) {
+      return max_abs_diff(a, ref) <= 1e-5 * (1.0 + max(abs(ref)).item());
+    };
+    CHECK(close(y32, y64));
+    CHECK(close(x32.grad(), x64.grad()));
+    CHECK(close(w32.grad(), w64.grad()));
+    CHECK(close(b32.grad(), b64.grad()));
+    // conv_transpose2d at stride 1 runs the same kernels (forward: the slices' adjoint).
+    Tensor t64 = F::conv_transpose2d(y64.detach(), w64.detach(), Tensor(), 1, c.padding, 0, c.groups, c.dilation);
+    Tensor t32 = F::conv_transpose2d(y32.detach(), w32.detach(), Tensor(), 1, c.padding, 0, c.groups, c.dilation);
+    CHECK(close(t32, t64));
+  }
+}
+
 TEST_CASE("conv1d matches PyTorch", "[conv]") {
   check_against_torch("conv", "conv1d_s2p1d2", [](auto x, auto w, auto b) { return F::conv1d(x, w, b, 2, 1, 2); });
   check_against_torch("conv", "conv1d_g3", [](auto x, auto w, auto b) { return F::conv1d(x, w, b, 1, 2, 1, 3); });

@@ -78,6 +78,42 @@ TEST_CASE("max_pool2d: NaN wins, ties keep the first, unbatched input", "[pool]"
   CHECK(testing::values(indices)[0] == 0);
 }
 
+// The 2x2 stride-2 float path works on four windows at a time (SSE2) with
+// a branch-free comparison tree; it must keep PyTorch's rule exactly: a
+// larger value wins, ties keep the first tap, every NaN wins (the last NaN
+// is kept). Small integers make ties common; a few NaNs are sprinkled in.
+TEST_CASE("max_pool2d 2x2 in float32: ties and NaNs as PyTorch's sequential rule", "[pool]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const Shape& shape : {Shape{2, 3, 12, 18}, Shape{1, 2, 10, 10}, Shape{1, 1, 4, 9}}) {
+    INFO("x " << shape_str(shape));
+    manual_seed(3);
+    std::vector<double> v = testing::values(randint(0, 3, shape).astype(kFloat64));
+    for (size_t i = 5; i < v.size(); i += 37) v[i] = nan;
+    if (v.size() > 9) v[8] = v[9] = nan;  // two NaNs in one window (1, 1, 4, 9): the window at ow 4
+    Tensor x = from_vector(v, shape).astype(kFloat32);
+    auto [y, indices] = F::max_pool2d_with_indices(x, 2);
+    const int64_t H = shape[2], W = shape[3], OH = H / 2, OW = W / 2;
+    std::vector<double> yv = testing::values(y.astype(kFloat64)), iv = testing::values(indices.astype(kFloat64));
+    int64_t mismatches = 0;
+    for (int64_t p = 0; p < shape[0] * shape[1]; ++p)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          double best = -std::numeric_limits<double>::infinity();
+          int64_t arg = 2 * oh * W + 2 * ow;
+          for (int64_t a = 0; a < 2; ++a)
+            for (int64_t b = 0; b < 2; ++b) {
+              const int64_t i = (2 * oh + a) * W + 2 * ow + b;
+              const double xv = v[static_cast<size_t>(p * H * W + i)];
+              if (xv > best || std::isnan(xv)) best = xv, arg = i;
+            }
+          const size_t o = static_cast<size_t>((p * OH + oh) * OW + ow);
+          const bool same_value = std::isnan(best) ? std::isnan(yv[o]) : yv[o] == best;
+          mismatches += !same_value || iv[o] != static_cast<double>(arg);
+        }
+    CHECK(mismatches == 0);
+  }
+}
+
 // ---- finite-difference checks ------------------------------------------------------------
 
 TEST_CASE("gradcheck: max_pool2d", "[pool][gradcheck]") {
