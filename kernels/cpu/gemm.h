@@ -12,6 +12,12 @@
 // its own small library (kernels/cpu/gemm_avx2.cpp) and picked at run time
 // when the CPU has both. Products small enough that packing for the GEMM
 // costs more than it saves go through a plain loop-product instead.
+//
+// Large products (gemm.cpp says how large) are split into column or row
+// panels across the OpenMP threads - nabla's threads, not Eigen's - and, when
+// CMake found the system OpenBLAS and OpenBLAS has fast kernels for this CPU,
+// each panel goes to OpenBLAS, which beats Eigen there; small products stay
+// on one thread with Eigen, which beats OpenBLAS there.
 #pragma once
 #include <cstdint>
 
@@ -37,5 +43,8 @@ void gemm(const GemmArgs<int64_t>& args);
 
 // Which implementation gemm() uses for float/double: "avx2+fma" or "baseline".
 const char* gemm_isa();
+// Which implementation takes the large float/double products: "openblas",
+// or the same as gemm_isa().
+const char* gemm_large();
 
 }  // namespace nabla::kernels::cpu
