@@ -12,9 +12,12 @@
 #include "parallel.h"
 
 #ifdef NABLA_GEMM_AVX2
-// From libnabla_gemm_avx2 (gemm_avx2.cpp), linked whenever it is built.
+// From libnabla_gemm_avx2 and libnabla_gemm_avx512 (gemm_avx2.cpp,
+// gemm_avx512.cpp), linked whenever they are built.
 extern "C" void nabla_gemm_avx2_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
 extern "C" void nabla_gemm_avx2_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
+extern "C" void nabla_gemm_avx512_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
+extern "C" void nabla_gemm_avx512_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
 #endif
 
 #ifdef NABLA_GEMM_OPENBLAS
@@ -52,9 +55,10 @@ constexpr int64_t kPanel = 16;
 constexpr double kBlasMinWork = 32.0 * 1024 * 1024;
 
 const char* forced_gemm() {
-  // NABLA_GEMM=baseline forces Eigen's baseline build, NABLA_GEMM=eigen
-  // Eigen's best build without OpenBLAS (tests and benchmarks use them to
-  // check and compare the paths on machines that have the others).
+  // NABLA_GEMM=baseline forces Eigen's baseline build, NABLA_GEMM=avx2 its
+  // AVX2 build, NABLA_GEMM=eigen Eigen's best build; all three without
+  // OpenBLAS (tests and benchmarks use them to check and compare the paths
+  // on machines that have the others).
   static const char* forced = std::getenv("NABLA_GEMM");
   return forced ? forced : "";
 }
@@ -72,18 +76,34 @@ bool use_avx2() {
 #endif
 }
 
+bool use_avx512() {
+#ifdef NABLA_GEMM_AVX2
+  static const bool yes = [] {
+    if (std::strcmp(forced_gemm(), "avx2") == 0 || !use_avx2()) return false;
+    // (libgcc also checks that the OS saves the AVX-512 registers.)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
 bool use_openblas() {
 #ifdef NABLA_GEMM_OPENBLAS
   static const bool yes = [] {
-    if (std::strcmp(forced_gemm(), "baseline") == 0 || std::strcmp(forced_gemm(), "eigen") == 0) return false;
+    if (*forced_gemm()) return false;  // any NABLA_GEMM asks for Eigen
     // OpenBLAS picks its kernels for the CPU when it loads. A CPU newer than
     // the OpenBLAS release gets generic SSE3 ones ("Prescott"), slower than
-    // Eigen's AVX2 build: use OpenBLAS only with kernels that beat Eigen's.
+    // Eigen's AVX2 build: use OpenBLAS only with kernels of at least the ISA
+    // of the Eigen build in use, which on large products beat Eigen's.
     // (OPENBLAS_CORETYPE=Haswell, SkylakeX, ... overrides its choice.)
     std::string core = openblas_get_corename();
     std::transform(core.begin(), core.end(), core.begin(), [](unsigned char ch) { return std::tolower(ch); });
-    const bool fast = core == "haswell" || core == "zen" || core == "skylakex" || core == "cooperlake" ||
-                      core == "sapphirerapids" || (core == "sandybridge" && !use_avx2());
+    const bool avx512 = core == "skylakex" || core == "cooperlake" || core == "sapphirerapids";
+    const bool avx2 = avx512 || core == "haswell" || core == "zen";
+    const bool fast = use_avx512() ? avx512 : use_avx2() ? avx2 : (avx2 || core == "sandybridge");
     // nabla splits big products across its own OpenMP threads (below): one
     // OpenBLAS thread per call, so that two thread pools never compete.
     if (fast) openblas_set_num_threads(1);
@@ -127,6 +147,10 @@ void gemm_serial(const GemmArgs<T>& g) {
     return blas(g);
 #endif
 #ifdef NABLA_GEMM_AVX2
+  if (use_avx512()) {
+    if constexpr (std::is_same_v<T, float>) return nabla_gemm_avx512_f32(&g);
+    if constexpr (std::is_same_v<T, double>) return nabla_gemm_avx512_f64(&g);
+  }
   if (use_avx2()) {
     if constexpr (std::is_same_v<T, float>) return nabla_gemm_avx2_f32(&g);
     if constexpr (std::is_same_v<T, double>) return nabla_gemm_avx2_f64(&g);
@@ -170,7 +194,7 @@ void gemm(const GemmArgs<double>& args) { gemm_threaded(args); }
 
 void gemm(const GemmArgs<int64_t>& args) { detail::gemm_eigen(args); }
 
-const char* gemm_isa() { return use_avx2() ? "avx2+fma" : "baseline"; }
+const char* gemm_isa() { return use_avx512() ? "avx512" : use_avx2() ? "avx2+fma" : "baseline"; }
 
 const char* gemm_large() { return use_openblas() ? "openblas" : gemm_isa(); }
 
