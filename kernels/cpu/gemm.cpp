@@ -44,14 +44,15 @@ namespace {
 // stay on the calling thread, where a fork/join would cost more than it
 // saves and a busy second core would only slow them down.
 constexpr double kParallelMinWork = 16.0 * 1024 * 1024;
-// Each thread's piece is a column (or row) panel of C this many wide, a
-// multiple of every GEMM kernel's register block.
+// Each thread's piece is a column (or row) panel of C, a multiple of this
+// many wide (a whole number of 512-bit float vectors).
 constexpr int64_t kPanel = 16;
 // OpenBLAS, when nabla has it, takes the products of at least this many
 // multiply-adds (per thread's piece): below it Eigen's GEMM is as fast or
 // faster (less packing and set-up per call), above it OpenBLAS's hand-written
-// kernels win (~1.2-1.5x at 64×4096×4096 on AVX2). Measured with
-// benchmarks/bench_gemm.cpp.
+// kernels win (~1.2-1.6x from 64×1024×1024 up, with AVX2 kernels against
+// Eigen's AVX2 build and AVX-512 ones against its AVX-512 build). Measured
+// with benchmarks/bench_gemm (NABLA_GEMM=eigen against the default).
 constexpr double kBlasMinWork = 32.0 * 1024 * 1024;
 
 const char* forced_gemm() {
