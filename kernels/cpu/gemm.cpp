@@ -1,27 +1,74 @@
 #include "gemm.h"
 
+#include <algorithm>
+#include <cctype>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <type_traits>
 
 #include "gemm_eigen.h"
+#include "parallel.h"
 
 #ifdef NABLA_GEMM_AVX2
-// From libnabla_gemm_avx2 (gemm_avx2.cpp), linked whenever it is built.
+// From libnabla_gemm_avx2 and libnabla_gemm_avx512 (gemm_avx2.cpp,
+// gemm_avx512.cpp), linked whenever they are built.
 extern "C" void nabla_gemm_avx2_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
 extern "C" void nabla_gemm_avx2_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
+extern "C" void nabla_gemm_avx512_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
+extern "C" void nabla_gemm_avx512_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
+#endif
+
+#ifdef NABLA_GEMM_OPENBLAS
+// The system OpenBLAS (CMake links it when found). Declared here rather than
+// through <cblas.h>: Debian ships several cblas.h (netlib, OpenBLAS) and these
+// four C functions are all nabla needs. Row-major = 101, no transpose = 111,
+// transpose = 112 (the CBLAS enums).
+extern "C" {
+void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
+                 const float* b, int ldb, float beta, float* c, int ldc);
+void cblas_dgemm(int order, int trans_a, int trans_b, int m, int n, int k, double alpha, const double* a, int lda,
+                 const double* b, int ldb, double beta, double* c, int ldc);
+char* openblas_get_corename(void);
+void openblas_set_num_threads(int num_threads);
+}
 #endif
 
 namespace nabla::kernels::cpu {
 
 namespace {
+
+// Products of at least this many multiply-adds (m·n·k) are split across the
+// OpenMP threads; smaller ones (e.g. the 32×784×128 layers of a small MLP)
+// stay on the calling thread, where a fork/join would cost more than it
+// saves and a busy second core would only slow them down.
+constexpr double kParallelMinWork = 16.0 * 1024 * 1024;
+// Each thread's piece is a column (or row) panel of C, a multiple of this
+// many wide (a whole number of 512-bit float vectors).
+constexpr int64_t kPanel = 16;
+// OpenBLAS, when nabla has it, takes the products of at least this many
+// multiply-adds (per thread's piece): below it Eigen's GEMM is as fast or
+// faster (less packing and set-up per call), above it OpenBLAS's hand-written
+// kernels win (~1.2-1.6x from 64×1024×1024 up, with AVX2 kernels against
+// Eigen's AVX2 build and AVX-512 ones against its AVX-512 build). Measured
+// with benchmarks/bench_gemm (NABLA_GEMM=eigen against the default).
+constexpr double kBlasMinWork = 32.0 * 1024 * 1024;
+
+const char* forced_gemm() {
+  // NABLA_GEMM=baseline forces Eigen's baseline build, NABLA_GEMM=avx2 its
+  // AVX2 build, NABLA_GEMM=eigen Eigen's best build; all three without
+  // OpenBLAS (tests and benchmarks use them to check and compare the paths
+  // on machines that have the others).
+  static const char* forced = std::getenv("NABLA_GEMM");
+  return forced ? forced : "";
+}
+
 bool use_avx2() {
 #ifdef NABLA_GEMM_AVX2
   // Asked once: the answer cannot change while the process runs.
-  // NABLA_GEMM=baseline forces the baseline build (the tests use it to
-  // check that path on machines that have AVX2).
   static const bool yes = [] {
-    const char* forced = std::getenv("NABLA_GEMM");
-    if (forced && std::strcmp(forced, "baseline") == 0) return false;
+    if (std::strcmp(forced_gemm(), "baseline") == 0) return false;
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   }();
   return yes;
@@ -29,24 +76,127 @@ bool use_avx2() {
   return false;
 #endif
 }
+
+bool use_avx512() {
+#ifdef NABLA_GEMM_AVX2
+  static const bool yes = [] {
+    if (std::strcmp(forced_gemm(), "avx2") == 0 || !use_avx2()) return false;
+    // (libgcc also checks that the OS saves the AVX-512 registers.)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
+bool use_openblas() {
+#ifdef NABLA_GEMM_OPENBLAS
+  static const bool yes = [] {
+    if (*forced_gemm()) return false;  // any NABLA_GEMM asks for Eigen
+    // OpenBLAS picks its kernels for the CPU when it loads. A CPU newer than
+    // the OpenBLAS release gets generic SSE3 ones ("Prescott"), slower than
+    // Eigen's AVX2 build: use OpenBLAS only with kernels of at least the ISA
+    // of the Eigen build in use, which on large products beat Eigen's.
+    // (OPENBLAS_CORETYPE=Haswell, SkylakeX, ... overrides its choice.)
+    std::string core = openblas_get_corename();
+    std::transform(core.begin(), core.end(), core.begin(), [](unsigned char ch) { return std::tolower(ch); });
+    const bool avx512 = core == "skylakex" || core == "cooperlake" || core == "sapphirerapids";
+    const bool avx2 = avx512 || core == "haswell" || core == "zen";
+    const bool fast = use_avx512() ? avx512 : use_avx2() ? avx2 : (avx2 || core == "sandybridge");
+    // nabla splits big products across its own OpenMP threads (below): one
+    // OpenBLAS thread per call, so that two thread pools never compete.
+    if (fast) openblas_set_num_threads(1);
+    return fast;
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
+#ifdef NABLA_GEMM_OPENBLAS
+// Whether CBLAS accepts these arguments: 32-bit sizes, and leading
+// dimensions at least the stored rows' length (a view of a size-1 dimension
+// may carry any stride; Eigen does not mind, CBLAS refuses).
+template <class T>
+bool blas_ok(const GemmArgs<T>& g) {
+  const int64_t a_len = g.a_colmajor ? g.m : g.k, b_len = g.b_colmajor ? g.k : g.n;
+  return g.m < INT_MAX && g.n < INT_MAX && g.k < INT_MAX && g.lda < INT_MAX && g.ldb < INT_MAX && g.ldc < INT_MAX &&
+         g.lda >= std::max<int64_t>(1, a_len) && g.ldb >= std::max<int64_t>(1, b_len) &&
+         g.ldc >= std::max<int64_t>(1, g.n);
+}
+
+void blas(const GemmArgs<float>& g) {
+  cblas_sgemm(101, g.a_colmajor ? 112 : 111, g.b_colmajor ? 112 : 111, int(g.m), int(g.n), int(g.k), 1.0f, g.a,
+              int(g.lda), g.b, int(g.ldb), g.accumulate ? 1.0f : 0.0f, g.c, int(g.ldc));
+}
+
+void blas(const GemmArgs<double>& g) {
+  cblas_dgemm(101, g.a_colmajor ? 112 : 111, g.b_colmajor ? 112 : 111, int(g.m), int(g.n), int(g.k), 1.0, g.a,
+              int(g.lda), g.b, int(g.ldb), g.accumulate ? 1.0 : 0.0, g.c, int(g.ldc));
+}
+#endif
+
+// One product on the calling thread, by the best implementation at hand.
+template <class T>
+void gemm_serial(const GemmArgs<T>& g) {
+#ifdef NABLA_GEMM_OPENBLAS
+  if (g.k > 0 && static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k) >= kBlasMinWork &&
+      use_openblas() && blas_ok(g))
+    return blas(g);
+#endif
+#ifdef NABLA_GEMM_AVX2
+  if (use_avx512()) {
+    if constexpr (std::is_same_v<T, float>) return nabla_gemm_avx512_f32(&g);
+    if constexpr (std::is_same_v<T, double>) return nabla_gemm_avx512_f64(&g);
+  }
+  if (use_avx2()) {
+    if constexpr (std::is_same_v<T, float>) return nabla_gemm_avx2_f32(&g);
+    if constexpr (std::is_same_v<T, double>) return nabla_gemm_avx2_f64(&g);
+  }
+#endif
+  detail::gemm_eigen(g);
+}
+
+// C split into column panels (or row panels, when C is taller than wide),
+// one contiguous range of panels per thread; each piece is an independent
+// product with the same k, so no thread waits for another.
+template <class T>
+void gemm_threaded(const GemmArgs<T>& g) {
+  const double work = static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k);
+  if (work < kParallelMinWork || num_threads() == 1 || in_parallel_region()) return gemm_serial(g);
+  const bool by_cols = g.n >= g.m;
+  const int64_t extent = by_cols ? g.n : g.m;
+  parallel_for((extent + kPanel - 1) / kPanel,
+               [&](int64_t begin, int64_t end) {
+                 const int64_t lo = begin * kPanel, hi = std::min(extent, end * kPanel);
+                 GemmArgs<T> piece = g;
+                 if (by_cols) {  // C[:, lo:hi] = A · B[:, lo:hi]
+                   piece.n = hi - lo;
+                   piece.b = g.b + (g.b_colmajor ? lo * g.ldb : lo);
+                   piece.c = g.c + lo;
+                 } else {  // C[lo:hi, :] = A[lo:hi, :] · B
+                   piece.m = hi - lo;
+                   piece.a = g.a + (g.a_colmajor ? lo : lo * g.lda);
+                   piece.c = g.c + lo * g.ldc;
+                 }
+                 gemm_serial(piece);
+               },
+               1);
+}
+
 }  // namespace
 
-void gemm(const GemmArgs<float>& args) {
-#ifdef NABLA_GEMM_AVX2
-  if (use_avx2()) return nabla_gemm_avx2_f32(&args);
-#endif
-  detail::gemm_eigen(args);
-}
+void gemm(const GemmArgs<float>& args) { gemm_threaded(args); }
 
-void gemm(const GemmArgs<double>& args) {
-#ifdef NABLA_GEMM_AVX2
-  if (use_avx2()) return nabla_gemm_avx2_f64(&args);
-#endif
-  detail::gemm_eigen(args);
-}
+void gemm(const GemmArgs<double>& args) { gemm_threaded(args); }
 
 void gemm(const GemmArgs<int64_t>& args) { detail::gemm_eigen(args); }
 
-const char* gemm_isa() { return use_avx2() ? "avx2+fma" : "baseline"; }
+const char* gemm_isa() { return use_avx512() ? "avx512" : use_avx2() ? "avx2+fma" : "baseline"; }
+
+const char* gemm_large() { return use_openblas() ? "openblas" : gemm_isa(); }
 
 }  // namespace nabla::kernels::cpu

@@ -8,10 +8,17 @@
 //
 // Eigen does the work. Portable builds (no -march=native) compile Eigen for
 // the x86-64 baseline (SSE2), which runs its GEMM at about a third of what
-// AVX2 + FMA reach; so the same Eigen code is also built for AVX2 + FMA into
-// its own small library (kernels/cpu/gemm_avx2.cpp) and picked at run time
-// when the CPU has both. Products small enough that packing for the GEMM
+// AVX2 + FMA reach; so the same Eigen code is also built for AVX2 + FMA and
+// for AVX-512, each into its own small library (kernels/cpu/gemm_avx2.cpp,
+// gemm_avx512.cpp), and the best one the CPU runs is picked at run time.
+// Products small enough that packing for the GEMM
 // costs more than it saves go through a plain loop-product instead.
+//
+// Large products (gemm.cpp says how large) are split into column or row
+// panels across the OpenMP threads - nabla's threads, not Eigen's - and, when
+// CMake found the system OpenBLAS and OpenBLAS has fast kernels for this CPU,
+// each panel goes to OpenBLAS, which beats Eigen there; small products stay
+// on one thread with Eigen, which beats OpenBLAS there.
 #pragma once
 #include <cstdint>
 
@@ -35,7 +42,11 @@ void gemm(const GemmArgs<float>& args);
 void gemm(const GemmArgs<double>& args);
 void gemm(const GemmArgs<int64_t>& args);
 
-// Which implementation gemm() uses for float/double: "avx2+fma" or "baseline".
+// Which Eigen build gemm() uses for float/double: "avx512", "avx2+fma" or
+// "baseline".
 const char* gemm_isa();
+// Which implementation takes the large float/double products: "openblas",
+// or the same as gemm_isa().
+const char* gemm_large();
 
 }  // namespace nabla::kernels::cpu

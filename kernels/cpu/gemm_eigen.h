@@ -2,6 +2,9 @@
 // gemm.cpp for the baseline ISA and once in gemm_avx2.cpp for AVX2 + FMA.
 // Internal: include only from those two files.
 #pragma once
+// gemm.cpp splits large products across nabla's threads itself: Eigen's own
+// OpenMP split would also fork for small products, and nest inside ours.
+#define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
 
 #include "gemm.h"

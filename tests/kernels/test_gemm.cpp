@@ -1,0 +1,63 @@
+// gemm() (kernels/cpu/gemm.h) on products large enough to be split across
+// threads and - where nabla found OpenBLAS with fast kernels - to go to
+// OpenBLAS: every storage order, with and without accumulate, sizes that are
+// not multiples of the panel width, against a plain double-precision loop.
+#include <nabla/kernels/cpu/gemm.h>
+
+#include <random>
+#include <vector>
+
+#include "helpers.h"
+
+using nabla::kernels::cpu::GemmArgs;
+
+namespace {
+
+template <class T>
+void check_large_gemm(int64_t m, int64_t n, int64_t k, double tol) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal;
+  // Operands with padded leading dimensions, so that ld != width is tested.
+  const int64_t pad = 3;
+  std::vector<T> a((m + pad) * (k + pad)), b((k + pad) * (n + pad));
+  for (T& v : a) v = static_cast<T>(normal(rng));
+  for (T& v : b) v = static_cast<T>(normal(rng));
+  for (bool a_col : {false, true})
+    for (bool b_col : {false, true}) {
+      const int64_t lda = (a_col ? m : k) + pad, ldb = (b_col ? k : n) + pad, ldc = n + pad;
+      auto at = [&](int64_t i, int64_t p) { return double(a_col ? a[i + p * lda] : a[i * lda + p]); };
+      auto bt = [&](int64_t p, int64_t j) { return double(b_col ? b[p + j * ldb] : b[p * ldb + j]); };
+      std::vector<double> ref(m * n);
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t p = 0; p < k; ++p) {
+          const double aip = at(i, p);
+          for (int64_t j = 0; j < n; ++j) ref[i * n + j] += aip * bt(p, j);
+        }
+      for (int threads : {1, 2})
+        for (bool accumulate : {false, true}) {
+          CAPTURE(m, n, k, a_col, b_col, threads, accumulate);
+          nabla::set_num_threads(threads);
+          std::vector<T> c(m * ldc, T(1));  // accumulate adds to 1; otherwise 1 is overwritten
+          nabla::kernels::cpu::gemm(
+              GemmArgs<T>{m, n, k, a.data(), lda, a_col, b.data(), ldb, b_col, c.data(), ldc, accumulate});
+          double worst = 0;
+          for (int64_t i = 0; i < m; ++i)
+            for (int64_t j = 0; j < n; ++j)
+              worst = std::max(worst, std::abs(double(c[i * ldc + j]) - (ref[i * n + j] + (accumulate ? 1 : 0))));
+          REQUIRE(worst < tol);
+          REQUIRE(c[n] == T(1));  // the padding column is left alone
+        }
+    }
+  nabla::set_num_threads(1);
+}
+
+}  // namespace
+
+TEST_CASE("gemm: large products split across threads (and OpenBLAS when found) match a plain loop", "[gemm]") {
+  INFO("large products use " << nabla::kernels::cpu::gemm_large());
+  // Wider than tall: split by column panels; taller than wide: by row panels.
+  // Both above the thread and OpenBLAS thresholds (gemm.cpp).
+  check_large_gemm<float>(67, 1031, 515, 2e-3);
+  check_large_gemm<float>(1031, 67, 515, 2e-3);
+  check_large_gemm<double>(67, 1031, 515, 1e-9);
+}
