@@ -67,10 +67,11 @@ TEST_CASE("cuda: copy_ across devices converts, broadcasts and writes into views
   expected.copy_(src);
   require_twin(dst, expected, 0.0);
   // device float32 -> host int64 view
+  // (a 0-d tensor, not a double: scalar operands are a separate path)
   Tensor host = zeros({5, 4, 7}, TensorOptions(kInt64));
-  host.copy_(dst * 10.0);
+  host.copy_(dst * full({}, 10.0, TensorOptions(kFloat32, gpu())));
   Tensor host_expected = zeros({5, 4, 7}, TensorOptions(kInt64));
-  host_expected.copy_(expected * 10.0);
+  host_expected.copy_(expected * full({}, 10.0, TensorOptions(kFloat32)));
   REQUIRE(cuda_testing::host_values(host) == cuda_testing::host_values(host_expected));
 }
 
