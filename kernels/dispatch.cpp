@@ -1,8 +1,8 @@
 // Picks the backend for each kernel call from the device of its first view.
 // Without CUDA kernels, a CUDA view is an error naming the device.
-// NABLA_HAS_CUDA is defined by kernels/cuda/CMakeLists.txt once the CUDA
+// NABLA_HAS_CUDA is defined by kernels/cuda/CMakeLists.txt when the CUDA
 // kernels (kernels/cuda/cuda_kernels.h, the same function set as
-// cpu/cpu_kernels.h) exist; today that backend has runtime queries only.
+// cpu/cpu_kernels.h) are built.
 #include "../tensor/error.h"
 #include "cpu/cpu_kernels.h"
 #include "kernels.h"
@@ -27,7 +27,7 @@ namespace nabla::kernels {
 namespace {
 // A data-less View that only names a device: what NABLA_BACKEND_CALL picks
 // the backend by, for the kernels that take raw pointers.
-View on(Device device) {
+[[maybe_unused]] View on(Device device) {
   View v;
   v.device = device;
   return v;
@@ -38,12 +38,23 @@ void unary(UnaryOp op, const View& out, const View& in) { NABLA_BACKEND_CALL(out
 void binary(BinaryOp op, const View& out, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, binary, op, out, a, b);
 }
+// The CUDA versions also take the device: raw pointers do not say which GPU.
 void unary_dense(UnaryOp op, DType dtype, Device device, void* out, const void* in, int64_t n) {
+#ifdef NABLA_HAS_CUDA
+  if (device.is_cuda()) return cuda::unary_dense(op, dtype, device, out, in, n);
+  return cpu::unary_dense(op, dtype, out, in, n);
+#else
   NABLA_BACKEND_CALL(on(device), unary_dense, op, dtype, out, in, n);
+#endif
 }
 void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void* a, int64_t a_step, const void* b,
                   int64_t b_step, int64_t n) {
+#ifdef NABLA_HAS_CUDA
+  if (device.is_cuda()) return cuda::binary_dense(op, dtype, device, out, a, a_step, b, b_step, n);
+  return cpu::binary_dense(op, dtype, out, a, a_step, b, b_step, n);
+#else
   NABLA_BACKEND_CALL(on(device), binary_dense, op, dtype, out, a, a_step, b, b_step, n);
+#endif
 }
 void where(const View& out, const View& c, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, where, out, c, a, b);

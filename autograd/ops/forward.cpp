@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "../../kernels/kernels.h"
+#include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
 
 namespace nabla::detail {
@@ -91,16 +92,23 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
 Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first) {
   const char* name = kernels::binary_op_name(op);
   check_defined(name, a);
-  NABLA_CHECK(a.device().is_cpu(), name, "scalar operands on ", a.device().str(), " are not supported yet");
   const auto [common, out_dtype] = op_types(op, promote_with_scalar(a.dtype(), s));
   Tensor ac = a.to(common);
   Tensor out = empty(a.shape(), out_dtype, a.device());
-  // The scalar lives on this stack frame, seen by the kernel with stride 0
-  // everywhere. (A CUDA backend takes scalars by value instead.)
-  alignas(8) unsigned char buf[8];
-  NABLA_DISPATCH_ALL(common, T, *reinterpret_cast<T*>(buf) = static_cast<T>(s));
   static const int64_t zeros[kernels::kMaxDims] = {};
-  kernels::View sv{buf, common, a.device(), static_cast<int>(a.ndim()), a.shape().data(), zeros};
+  // On the CPU the scalar lives on this stack frame, seen by the kernel with
+  // stride 0 everywhere. A GPU kernel cannot read this frame: there the
+  // scalar is a one-element tensor on the device, broadcast the same way.
+  alignas(8) unsigned char buf[8];
+  Tensor on_device;
+  void* scalar_data = buf;
+  if (a.device().is_cpu()) {
+    NABLA_DISPATCH_ALL(common, T, *reinterpret_cast<T*>(buf) = static_cast<T>(s));
+  } else {
+    on_device = full({}, s, TensorOptions(common, a.device()));
+    scalar_data = on_device.raw_data();
+  }
+  kernels::View sv{scalar_data, common, a.device(), static_cast<int>(a.ndim()), a.shape().data(), zeros};
   if (scalar_first)
     kernels::binary(op, kview(out), sv, kview(ac));
   else

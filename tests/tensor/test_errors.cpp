@@ -36,3 +36,19 @@ TEST_CASE("device errors name the device", "[errors]") {
   // A CUDA tensor cannot exist in a CPU-only run, so the move is the error.
   if (!cuda::is_available()) REQUIRE_THROWS_WITH(a.to(Device::cuda(0)), Contains("cuda:0"));
 }
+
+TEST_CASE("creating a CUDA tensor without a GPU is a clear error", "[errors][cuda]") {
+  if (cuda::is_available()) return;  // the GPU tests (tests/cuda/) cover this machine
+  // The message says which device, and why it is missing: no backend in
+  // this build, or no device/driver on this machine.
+  const char* why = cuda::built_with_cuda() ? "no CUDA device or driver was found" : "has no CUDA backend";
+  REQUIRE_THROWS_WITH(zeros({2}, TensorOptions(kFloat32, Device::cuda(0))), Contains("cuda:0") && Contains(why));
+  REQUIRE_THROWS_WITH(empty({1000}, kFloat64, Device::cuda(1)), Contains("cuda:1") && Contains(why));
+  REQUIRE_THROWS_AS(randn({3, 3}, default_generator(), TensorOptions(kFloat32, Device::cuda())), Error);
+  // The statistics and synchronize() are harmless without a GPU.
+  REQUIRE(cuda::memory_allocated() == 0);
+  REQUIRE(cuda::max_memory_allocated() == 0);
+  cuda::synchronize();
+  cuda::empty_cache();
+  REQUIRE_FALSE(cuda::allow_tf32());
+}
