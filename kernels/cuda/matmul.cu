@@ -10,7 +10,14 @@
 //
 // One cuBLAS handle per thread and device, bound to that thread's stream.
 // TF32 is off unless set_allow_tf32(true) (tensor/cuda.h says why).
+//
+// cuBLAS is opened on first use (dlopen), not linked: loading libcublas
+// relocates its ~200 MB of code and data, and a program linked with it pays
+// that at start-up - measured, an empty C program linked with -lcublas has a
+// peak RSS of 217 MB against 1 MB. Most nabla programs never multiply on a
+// GPU, so they must not carry it.
 #include <cublas_v2.h>
+#include <dlfcn.h>
 
 #include <atomic>
 #include <memory>
@@ -20,13 +27,55 @@
 #include "cuda_kernels.h"
 #include "runtime.h"
 
+// The spelled-out symbol of a cuBLAS function: cublas_v2.h maps some names
+// to versioned ones by macros (cublasCreate is cublasCreate_v2).
+#define NABLA_CUBLAS_SYMBOL2(name) #name
+#define NABLA_CUBLAS_SYMBOL(name) NABLA_CUBLAS_SYMBOL2(name)
+
 namespace nabla::cuda::detail {
 namespace {
 std::atomic<bool> g_allow_tf32{false};
 
+// The cuBLAS functions nabla calls, found in the library at first use.
+struct Cublas {
+  decltype(&cublasCreate) create;
+  decltype(&cublasSetStream) set_stream;
+  decltype(&cublasSetMathMode) set_math_mode;
+  decltype(&cublasSgemmStridedBatched) sgemm;
+  decltype(&cublasDgemmStridedBatched) dgemm;
+  decltype(&cublasGetStatusName) status_name;
+  decltype(&cublasGetStatusString) status_string;
+};
+
+template <class F>
+void find(void* lib, const char* symbol, F& f) {
+  f = reinterpret_cast<F>(dlsym(lib, symbol));
+  NABLA_CHECK(f != nullptr, "matmul", "cuBLAS has no function ", symbol, ": ", dlerror());
+}
+
+const Cublas& cublas() {
+  static const Cublas c = [] {
+    void* lib = nullptr;
+    for (const char* name : {"libcublas.so." NABLA_CUBLAS_MAJOR, "libcublas.so"})
+      if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
+    NABLA_CHECK(lib != nullptr, "matmul", "cannot load cuBLAS (libcublas.so." NABLA_CUBLAS_MAJOR "): ", dlerror(),
+                "; is the CUDA toolkit's lib64 folder on the library path?");
+    Cublas f{};
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasCreate), f.create);
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasSetStream), f.set_stream);
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasSetMathMode), f.set_math_mode);
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasSgemmStridedBatched), f.sgemm);
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasDgemmStridedBatched), f.dgemm);
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasGetStatusName), f.status_name);
+    find(lib, NABLA_CUBLAS_SYMBOL(cublasGetStatusString), f.status_string);
+    return f;  // the library stays open for the life of the process
+  }();
+  return c;
+}
+
 [[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* expr, const char* file, int line) {
   throw Error(std::string("cuBLAS error at ") + file + ":" + std::to_string(line) + ": " + expr + ": " +
-              cublasGetStatusName(status) + ": " + cublasGetStatusString(status));
+              cublas().status_name(status) + ": " + cublas().status_string(status));
 }
 }  // namespace
 
@@ -56,10 +105,10 @@ cublasHandle_t handle() {
   if (static_cast<int>(handles.size()) <= d) handles.resize(static_cast<size_t>(d) + 1, nullptr);
   cublasHandle_t& h = handles[static_cast<size_t>(d)];
   if (!h) {
-    NABLA_CUBLAS_CHECK(cublasCreate(&h));
-    NABLA_CUBLAS_CHECK(cublasSetStream(h, rt::current_stream()));
+    NABLA_CUBLAS_CHECK(rt::cublas().create(&h));
+    NABLA_CUBLAS_CHECK(rt::cublas().set_stream(h, rt::current_stream()));
   }
-  NABLA_CUBLAS_CHECK(cublasSetMathMode(h, rt::allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  NABLA_CUBLAS_CHECK(rt::cublas().set_math_mode(h, rt::allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   return h;
 }
 
@@ -94,12 +143,12 @@ Operand operand(const View& v, std::unique_ptr<rt::DeviceBuffer>& scratch) {
 cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                     const float* alpha, const float* a, int lda, long long sa, const float* b, int ldb, long long sb,
                     const float* beta, float* c, int ldc, long long sc, int batch) {
-  return cublasSgemmStridedBatched(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
+  return rt::cublas().sgemm(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
 }
 cublasStatus_t gemm(cublasHandle_t h, cublasOperation_t ta, cublasOperation_t tb, int m, int n, int k,
                     const double* alpha, const double* a, int lda, long long sa, const double* b, int ldb, long long sb,
                     const double* beta, double* c, int ldc, long long sc, int batch) {
-  return cublasDgemmStridedBatched(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
+  return rt::cublas().dgemm(h, ta, tb, m, n, k, alpha, a, lda, sa, b, ldb, sb, beta, c, ldc, sc, batch);
 }
 
 template <class T>
