@@ -226,7 +226,14 @@ def machine(build_dir, stderr_text):
     for impl, ver, lib in re.findall(r"# (libtorch|pytorch) (\S+), blas: (\S+)", stderr_text):
         versions[impl] = ver
         blas.add(os.path.realpath(lib) if os.path.exists(lib) else lib)
+    cores_seen = sorted(set(re.findall(r"OpenBLAS core: (\w+)", stderr_text)))
+    coretype = os.environ.get("OPENBLAS_CORETYPE")
+    openblas = ("OPENBLAS_CORETYPE=" + coretype if coretype else
+                "OPENBLAS_CORETYPE unset (OpenBLAS picks its kernels for the CPU itself)")
+    if cores_seen:
+        openblas += "; the kernels the peers reported: " + ", ".join(cores_seen)
     return {
+        "openblas": openblas,
         "cpu": f"{cpu} ({flags})" if flags else cpu,
         "cores": os.cpu_count(),
         "os": f"{os_name}, Linux {platform.release()}",
@@ -485,10 +492,13 @@ def render(cells, m, commands, opts, skipped, raw_path, out_path, started):
             f"- OS: {m['os']}",
             f"- Compiler: {m['compiler']}; {m['build']}",
             f"- Peers: {', '.join(name(p) for p in PEERS)}; the BLAS they load: {m['blas']}",
+            f"- OpenBLAS: {m['openblas']}",
             f"- Load average when the run started: {opts.load_at_start} (a busy machine moves absolute figures; "
             "ratios less); the whole set took {:.1f} minutes".format((time.monotonic() - opts.t0) / 60),
         ]),
-        "## Commands\n\n    " + " ".join(shlex.quote(a) for a in [sys.executable] + sys.argv) +
+        "## Commands\n\n    " + " ".join(
+            ([f"OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}"] if os.environ.get("OPENBLAS_CORETYPE") else []) +
+            [shlex.quote(a) for a in [sys.executable] + sys.argv]) +
         f"\n\nwhich ran, {opts.reps} time(s) each, interleaved:\n\n" +
         "\n".join("    " + c for c in commands) +
         (("\n\nNot built, so not run: " + ", ".join(f"`{s}`" for s in skipped) + ".") if skipped else "") +
