@@ -145,11 +145,7 @@ int main(int argc, char** argv) {
       bench::peak_rss_mib());
   std::fflush(stdout);
 
-  struct Peer {
-    std::string impl;
-    double steps_per_s, test_acc, rss;
-  };
-  std::vector<Peer> peer_results;
+  std::vector<bench::PeerResult> peer_results;
   if (peers) {
     const std::string args =
         " --steps " + std::to_string(steps) + " --reps " + std::to_string(reps) + " --data '" + dir + "'";
@@ -160,23 +156,15 @@ int main(int argc, char** argv) {
 #ifdef NABLA_PYTORCH_CNN
     commands.push_back("/usr/bin/python3 " + std::string(NABLA_PYTORCH_CNN) + args);
 #endif
-    for (const std::string& cmd : commands)
-      for (const std::string& line : bench::run_peer(cmd))
-        if (bench::json_string(line, "bench") == "cnn")
-          peer_results.push_back({bench::json_string(line, "impl"), bench::json_number(line, "steps_per_s"),
-                                  bench::json_number(line, "test_acc"), bench::json_number(line, "peak_rss_mib")});
+    peer_results = bench::run_training_peers(commands, "cnn");
   }
-  for (const Peer& p : peer_results)
-    std::printf(
-        "{\"bench\": \"cnn\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f, "
-        "\"acc_diff\": %.2f}\n",
-        p.impl.c_str(), threads, r.steps_per_s / p.steps_per_s, r.test_acc - p.test_acc);
+  bench::print_vs_lines("cnn", threads, r.steps_per_s, r.test_acc, peer_results);
 
   std::printf("\ncnn (LeNet-5, batch %lld), %d thread(s), %d x %d steps\n%-10s %12s %10s %10s %14s\n",
               static_cast<long long>(kBatch), threads, reps, steps, "impl", "steps/s", "test acc", "peak MiB",
               "nabla speedup");
   std::printf("%-10s %12.1f %9.2f%% %10.1f %14s\n", "nabla", r.steps_per_s, r.test_acc, bench::peak_rss_mib(), "-");
-  for (const Peer& p : peer_results)
+  for (const bench::PeerResult& p : peer_results)
     std::printf("%-10s %12.1f %9.2f%% %10.1f %13.2fx\n", p.impl.c_str(), p.steps_per_s, p.test_acc, p.rss,
                 r.steps_per_s / p.steps_per_s);
   return 0;

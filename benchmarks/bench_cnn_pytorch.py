@@ -7,7 +7,6 @@ Usage: OMP_NUM_THREADS=1 /usr/bin/python3 bench_cnn_pytorch.py [--steps N] [--re
 Prints one JSON line on stdout; the BLAS in use goes to stderr.
 """
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -15,10 +14,9 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 
-from bench_common import loaded_blas
+from bench_common import load_fashion_mnist, loaded_blas
 
 BATCH = 64  # examples per step
 LR = 0.01  # SGD learning rate
@@ -27,25 +25,10 @@ WARMUP = 20  # untimed steps first
 SEED = 0  # init and shuffling
 
 
-def read_idx(path):
-    """An IDX file (gzip or plain) as a NumPy array."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 def load_mnist(data_dir, split):
     """images [N, 1, 28, 28] float32 in [0, 1], labels [N] int64."""
-    def path(stem):
-        p = os.path.join(data_dir, f"{split}-{stem}")
-        return p + ".gz" if os.path.exists(p + ".gz") else p
-
-    images = torch.from_numpy(read_idx(path("images-idx3-ubyte")).astype(np.float32) / 255.0).reshape(-1, 1, 28, 28)
-    labels = torch.from_numpy(read_idx(path("labels-idx1-ubyte")).astype(np.int64))
-    return images, labels
+    images, labels = load_fashion_mnist(data_dir, split)
+    return torch.from_numpy(images).reshape(-1, 1, 28, 28), torch.from_numpy(labels)
 
 
 class LeNet5(torch.nn.Module):

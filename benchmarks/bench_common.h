@@ -85,4 +85,33 @@ inline std::string loaded_blas() {
   return "unknown";
 }
 
+// What a training benchmark reads from a peer's result line.
+struct PeerResult {
+  std::string impl;
+  double steps_per_s, test_acc, rss;
+};
+
+// Runs each peer command and keeps its result lines of `bench_name`.
+inline std::vector<PeerResult> run_training_peers(const std::vector<std::string>& commands,
+                                                  const std::string& bench_name) {
+  std::vector<PeerResult> out;
+  for (const std::string& cmd : commands)
+    for (const std::string& line : run_peer(cmd))
+      if (json_string(line, "bench") == bench_name)
+        out.push_back({json_string(line, "impl"), json_number(line, "steps_per_s"), json_number(line, "test_acc"),
+                       json_number(line, "peak_rss_mib")});
+  return out;
+}
+
+// nabla's "vs" line against each peer: ratio = nabla steps/s / the peer's
+// (> 1: nabla is faster), acc_diff = nabla's test accuracy - the peer's.
+inline void print_vs_lines(const std::string& bench_name, int threads, double steps_per_s, double test_acc,
+                           const std::vector<PeerResult>& peers) {
+  for (const PeerResult& p : peers)
+    std::printf(
+        "{\"bench\": \"%s\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f, "
+        "\"acc_diff\": %.2f}\n",
+        bench_name.c_str(), p.impl.c_str(), threads, steps_per_s / p.steps_per_s, test_acc - p.test_acc);
+}
+
 }  // namespace bench

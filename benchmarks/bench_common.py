@@ -1,6 +1,28 @@
 """What the PyTorch benchmark twins share (bench_common.h is the C++ side)."""
 
 
+def load_fashion_mnist(data_dir, split):
+    """Fashion-MNIST's `split` ("train" or "t10k") as NumPy arrays: images
+    [N, 28, 28] float32 in [0, 1] and labels [N] int64, from the IDX files
+    (gzip or plain) in data_dir - the same data nabla's IDX reader gives the
+    C++ side."""
+    import gzip
+    import os
+
+    import numpy as np
+
+    def read_idx(stem):
+        path = os.path.join(data_dir, f"{split}-{stem}")
+        path = path + ".gz" if os.path.exists(path + ".gz") else path
+        with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+            raw = f.read()
+        ndim = raw[3]
+        shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
+        return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+    return read_idx("images-idx3-ubyte").astype(np.float32) / 255.0, read_idx("labels-idx1-ubyte").astype(np.int64)
+
+
 def loaded_blas():
     """The BLAS actually mapped into this process: Debian's torch links the
     generic libblas.so.3 (loaded at import), and the alternatives system

@@ -272,11 +272,7 @@ int main(int argc, char** argv) {
       floor.first_gflops, floor.floor_ms, step_ms, floor.floor_ms / step_ms);
   std::fflush(stdout);
 
-  struct Peer {
-    std::string impl;
-    double steps_per_s, test_acc, rss;
-  };
-  std::vector<Peer> peer_results;
+  std::vector<bench::PeerResult> peer_results;
   if (peers) {
     const std::string args =
         " --epochs " + std::to_string(epochs) + " --seed " + std::to_string(seed) + " --data '" + dir + "'";
@@ -287,17 +283,9 @@ int main(int argc, char** argv) {
 #ifdef NABLA_PYTORCH_MLP
     commands.push_back("/usr/bin/python3 " + std::string(NABLA_PYTORCH_MLP) + args);
 #endif
-    for (const std::string& cmd : commands)
-      for (const std::string& line : bench::run_peer(cmd))
-        if (bench::json_string(line, "bench") == "mlp-fmnist")
-          peer_results.push_back({bench::json_string(line, "impl"), bench::json_number(line, "steps_per_s"),
-                                  bench::json_number(line, "test_acc"), bench::json_number(line, "peak_rss_mib")});
+    peer_results = bench::run_training_peers(commands, "mlp-fmnist");
   }
-  for (const Peer& p : peer_results)
-    std::printf(
-        "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f, "
-        "\"acc_diff\": %.2f}\n",
-        p.impl.c_str(), threads, r.steps_per_s / p.steps_per_s, r.test_acc - p.test_acc);
+  bench::print_vs_lines("mlp-fmnist", threads, r.steps_per_s, r.test_acc, peer_results);
 
   // memory: one line per implementation (the peers' peak RSS is the one
   // their mlp-fmnist line reported), then nabla's RSS / each peer's RSS
@@ -314,17 +302,17 @@ int main(int argc, char** argv) {
       static_cast<long long>(r.after_warm.system_allocs), static_cast<long long>(kWarmSteps),
       static_cast<double>(r.at_end.peak_bytes_in_use) / (1 << 20), per_step(r.at_end.allocs - r.after_warm.allocs),
       per_step(r.new_calls_end - r.new_calls_warm));
-  for (const Peer& p : peer_results)
+  for (const bench::PeerResult& p : peer_results)
     std::printf("{\"bench\": \"memory\", \"impl\": \"%s\", \"threads\": %d, \"peak_rss_mib\": %.1f}\n", p.impl.c_str(),
                 threads, p.rss);
-  for (const Peer& p : peer_results)
+  for (const bench::PeerResult& p : peer_results)
     std::printf("{\"bench\": \"memory\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f}\n",
                 p.impl.c_str(), threads, rss / p.rss);
 
   std::printf("\nmlp-fmnist, %d thread(s), %d epoch(s)\n%-10s %12s %10s %10s %14s\n", threads, epochs, "impl",
               "steps/s", "test acc", "peak MiB", "nabla speedup");
   std::printf("%-10s %12.1f %9.2f%% %10.1f %14s\n", "nabla", r.steps_per_s, r.test_acc, rss, "-");
-  for (const Peer& p : peer_results)
+  for (const bench::PeerResult& p : peer_results)
     std::printf("%-10s %12.1f %9.2f%% %10.1f %13.2fx\n", p.impl.c_str(), p.steps_per_s, p.test_acc, p.rss,
                 r.steps_per_s / p.steps_per_s);
   std::printf("compute floor: %.2f MFLOP per step at %.1f GFLOP/s = %.3f ms; measured %.3f ms per step (%.0f%%)\n",

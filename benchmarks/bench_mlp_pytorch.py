@@ -6,7 +6,6 @@ Usage: OMP_NUM_THREADS=1 /usr/bin/python3 bench_mlp_pytorch.py [--epochs N] [--s
 Prints one JSON line on stdout; the BLAS in use goes to stderr.
 """
 import argparse
-import gzip
 import json
 import os
 import resource
@@ -14,34 +13,18 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 
-from bench_common import loaded_blas
+from bench_common import load_fashion_mnist, loaded_blas
 
 BATCH = 32  # examples per step
 LR = 0.01  # SGD learning rate
 MOMENTUM = 0.9  # SGD momentum
 
 
-def read_idx(path):
-    """An IDX file (gzip or plain) as a NumPy array."""
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        raw = f.read()
-    ndim = raw[3]
-    shape = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 def load(data_dir, split):
-    def path(stem):
-        p = os.path.join(data_dir, f"{split}-{stem}")
-        return p + ".gz" if os.path.exists(p + ".gz") else p
-
-    images = torch.from_numpy(read_idx(path("images-idx3-ubyte")).astype(np.float32) / 255.0).reshape(-1, 784)
-    labels = torch.from_numpy(read_idx(path("labels-idx1-ubyte")).astype(np.int64))
-    return images, labels
+    images, labels = load_fashion_mnist(data_dir, split)
+    return torch.from_numpy(images).reshape(-1, 784), torch.from_numpy(labels)
 
 
 def main():
