@@ -73,8 +73,11 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   if (a.shape() == b.shape() && a.dtype() == common && b.dtype() == common) {
     // Fast path (most ops in a training step): no broadcasting, no casts.
     Tensor out = empty(a.shape(), out_dtype, a.device());
-    const int64_t a_step = dense_step(a), b_step = dense_step(b);
-    if (out_dtype == common && a_step >= 0 && b_step >= 0)
+    // Arithmetic (not comparisons) on dense or broadcast-scalar operands:
+    // the kernel needs no shapes or strides at all.
+    const int64_t a_step = out_dtype == common ? dense_step(a) : -1;
+    const int64_t b_step = a_step >= 0 ? dense_step(b) : -1;
+    if (b_step >= 0)
       kernels::binary_dense(op, common, a.device(), out.raw_data(), a.raw_data(), a_step, b.raw_data(), b_step,
                             out.numel());
     else

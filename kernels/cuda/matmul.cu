@@ -108,7 +108,8 @@ cublasHandle_t handle() {
     NABLA_CUBLAS_CHECK(rt::cublas().create(&h));
     NABLA_CUBLAS_CHECK(rt::cublas().set_stream(h, rt::current_stream()));
   }
-  NABLA_CUBLAS_CHECK(rt::cublas().set_math_mode(h, rt::allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  NABLA_CUBLAS_CHECK(
+      rt::cublas().set_math_mode(h, rt::allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   return h;
 }
 
