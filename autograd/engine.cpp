@@ -112,7 +112,7 @@ void add_into_window(Node& n, const Tensor& g) {
     acc = zeros(m.shape, TensorOptions(m.dtype, m.device));
   else if (!(acc.impl_ptr().use_count() == 1 && acc.storage().use_count() == 1 && acc.is_contiguous()))
     acc = acc.clone();
-  Tensor window = n.input_window(acc);
+  Tensor window = n.extras->input_window(acc);
   window.add_(g);
 }
 
@@ -207,7 +207,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       if (m->visit != visit) {
         m->visit = visit;
         m->pending = 0;
-        m->grad = Tensor();
+        if (m->grad.defined()) m->grad = Tensor();  // left over from an interrupted backward
         stack.push_back(m);
       }
       m->pending++;
@@ -228,18 +228,17 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   while (!ready.empty()) {
     Node* n = ready.back();
     ready.pop_back();
-    Tensor g = std::move(n->grad);
-    n->grad = Tensor();
-    if (g.defined()) {
-      for (const TensorHook& hook : n->hooks) {
+    Tensor g = std::move(n->grad);  // leaves n->grad undefined
+    if (g.defined() && n->extras) {
+      for (const TensorHook& hook : n->extras->hooks) {
         Tensor r = hook(g);
         if (r.defined()) g = r;
       }
-      if (auto kept = n->retained.lock()) kept->grad = (create_graph ? g : g.detach()).impl_ptr();
-      if (capture) {
-        auto it = capture->nodes.find(n);
-        if (it != capture->nodes.end()) capture->results[it->second] = add_grads(capture->results[it->second], g);
-      }
+      if (auto kept = n->extras->retained.lock()) kept->grad = (create_graph ? g : g.detach()).impl_ptr();
+    }
+    if (g.defined() && capture) {
+      auto it = capture->nodes.find(n);
+      if (it != capture->nodes.end()) capture->results[it->second] = add_grads(capture->results[it->second], g);
     }
     if (g.defined()) {
       NABLA_CHECK(!n->released, n->name,
@@ -253,7 +252,8 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
                     "); use an out-of-place op or clone() it "
                     "before the in-place change");
     }
-    if (g.defined() && !create_graph && n->input_window && n->inputs.size() == 1 && n->inputs[0].node) {
+    if (g.defined() && !create_graph && n->extras && n->extras->input_window && n->inputs.size() == 1 &&
+        n->inputs[0].node) {
       add_into_window(*n, g);
       if (!retain_graph) {
         n->release();
@@ -288,9 +288,9 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       n->release();
       n->released = true;
     }
+    static const Tensor none;
     for (size_t i = 0; i < n->inputs.size(); ++i) {
       Edge& e = n->inputs[i];
-      static const Tensor none;
       const Tensor& gi = i < grads.size() ? grads[i] : none;
       if (e.node) {
         Node* m = e.node.get();
@@ -314,7 +314,8 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     }
   }
   // Nodes never reached (their gradient did not flow) keep no scratch.
-  for (Node* n : order_seen) n->grad = Tensor();
+  for (Node* n : order_seen)
+    if (n->grad.defined()) n->grad = Tensor();
 }
 
 }  // namespace

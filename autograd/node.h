@@ -46,28 +46,43 @@ struct SavedVersion {
   uint32_t version;
 };
 
-struct Node {
-  const char* name = "";
-  SmallVector<Edge, 2> inputs;
-  SmallVector<SavedVersion, 2> saved;
-  // The output's metadata: checks gradient shapes, and to_dot() prints it.
-  Shape shape;
-  DType dtype = DType::Float32;
-  Device device;
+// What few nodes need - hooks, retain_grad(), the window of a slice/select
+// view - lives behind one pointer, so that every other node stays small: a
+// recorded op's objects are what a long graph's backward streams through
+// the caches, so every byte saved per node is time saved per op.
+struct NodeExtras {
   std::vector<TensorHook> hooks;       // register_hook() on the (non-leaf) output
   std::weak_ptr<TensorImpl> retained;  // retain_grad() on the output
-  bool released = false;               // closure freed after a backward without retain_graph
   // Set by view ops whose input gradient is dy placed in a window of zeros
   // (slice, select): window(g) is that window of a tensor shaped like the
   // input. The engine then adds dy into the input's gradient buffer in place
   // - O(window), not O(input) - so taking T slices of one tensor (an RNN's
   // time steps) costs O(input) in backward, not O(T·input).
   std::function<Tensor(const Tensor&)> input_window;
+};
 
-  // Engine scratch, valid during one backward() only.
-  Tensor grad;
-  int pending = 0;
+struct Node {
+  // Engine scratch, valid during one backward() only. First, with the name:
+  // the engine's graph walk touches only this cache line of a node it has
+  // not run yet.
+  const char* name = "";
   uint64_t visit = 0;
+  int pending = 0;
+  bool released = false;  // closure freed after a backward without retain_graph
+  Tensor grad;
+  std::unique_ptr<NodeExtras> extras;  // null for almost every node
+
+  SmallVector<Edge, 2> inputs;
+  SmallVector<SavedVersion, 2> saved;
+  // The output's metadata: checks gradient shapes, and to_dot() prints it.
+  Shape shape;
+  DType dtype = DType::Float32;
+  Device device;
+
+  NodeExtras& extra() {
+    if (!extras) extras = std::make_unique<NodeExtras>();
+    return *extras;
+  }
 
   virtual ~Node() = default;
   virtual Grads apply(const Tensor& dy) = 0;  // runs the backward closure

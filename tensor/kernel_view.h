@@ -27,15 +27,17 @@ inline kernels::View kview_broadcast(const Tensor& t, const Shape& shape, Shape&
 inline int64_t dense_step(const Tensor& t) {
   const Shape& shape = t.shape();
   const Shape& strides = t.strides();
-  bool contiguous = true, broadcast = true;
+  const size_t n = shape.size();
   int64_t expected = 1;
-  for (size_t d = shape.size(); d-- > 0;) {
-    if (shape[d] == 1) continue;
-    contiguous = contiguous && strides[d] == expected;
-    broadcast = broadcast && strides[d] == 0;
+  size_t d = n;
+  while (d > 0 && (shape[d - 1] == 1 || strides[d - 1] == expected)) {  // contiguous so far
+    --d;
     expected *= shape[d];
   }
-  return contiguous ? 1 : broadcast ? 0 : -1;
+  if (d == 0) return 1;
+  for (d = 0; d < n; ++d)
+    if (shape[d] != 1 && strides[d] != 0) return -1;
+  return 0;
 }
 
 }  // namespace nabla::detail

@@ -15,11 +15,23 @@ namespace nabla {
 using detail::kview;
 
 Tensor empty(const Shape& shape, DType dtype, Device device) {
-  for (int64_t d : shape) NABLA_CHECK(d >= 0, "empty", "negative dimension in shape ", shape_str(shape));
+  // Every op's output is made here, so the strides, the element count and
+  // the check for negative sizes share one pass over the shape.
   auto impl = detail::make_pooled<TensorImpl>();
   impl->shape = shape;
-  contiguous_strides(shape, impl->strides);  // in place: this runs for every op's output
-  impl->storage = Storage::allocate(static_cast<size_t>(nabla::numel(shape)) * dtype_size(dtype), device);
+  impl->strides.resize_for_overwrite(shape.size());
+  int64_t stride = 1;
+  bool negative = false, zero = false;
+  for (size_t i = shape.size(); i-- > 0;) {
+    const int64_t d = shape[i];
+    impl->strides[i] = stride;
+    negative |= d < 0;
+    zero |= d == 0;
+    stride *= d > 1 ? d : 1;
+  }
+  NABLA_CHECK(!negative, "empty", "negative dimension in shape ", shape_str(shape));
+  const int64_t count = zero ? 0 : stride;
+  impl->storage = Storage::allocate(static_cast<size_t>(count) * dtype_size(dtype), device);
   impl->dtype = dtype;
   return Tensor(std::move(impl));
 }
@@ -88,14 +100,14 @@ Tensor Tensor::detach() const {
 void Tensor::register_hook(TensorHook hook) const {
   NABLA_CHECK(requires_grad(), "register_hook", "the tensor does not require grad, so no gradient will reach the hook");
   if (impl_->grad_fn)
-    impl_->grad_fn->hooks.push_back(std::move(hook));
+    impl_->grad_fn->extra().hooks.push_back(std::move(hook));
   else
     impl_->hooks.push_back(std::move(hook));
 }
 
 void Tensor::retain_grad() const {
   NABLA_CHECK(requires_grad(), "retain_grad", "the tensor does not require grad");
-  if (impl_->grad_fn) impl_->grad_fn->retained = impl_;
+  if (impl_->grad_fn) impl_->grad_fn->extra().retained = impl_;
   impl_->retains_grad = true;
 }
 
@@ -116,7 +128,7 @@ namespace {
 // In-place writes are not recorded: refuse them where autograd would need them.
 void check_inplace(const Tensor& t, const char* op) {
   NABLA_CHECK(t.defined(), op, "the tensor is undefined");
-  NABLA_CHECK(!GradMode::is_enabled() || !t.requires_grad(), op,
+  NABLA_CHECK(!t.requires_grad() || !GradMode::is_enabled(), op,
               "in-place write to a tensor that requires grad (shape ", shape_str(t.shape()),
               "); use the out-of-place op, or wrap the update in NoGradGuard (as optimizers do)");
 }
@@ -145,7 +157,7 @@ Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace(*this, "add_");
   if (alpha == 1.0 && other.shape() == shape() && other.dtype() == dtype() && other.device() == device()) {
     const int64_t step = detail::dense_step(other);  // gradient accumulation, most often
-    if (is_contiguous() && step >= 0)
+    if (step >= 0 && detail::dense_step(*this) == 1)
       kernels::binary_dense(kernels::BinaryOp::Add, dtype(), device(), raw_data(), raw_data(), 1, other.raw_data(),
                             step, numel());
     else

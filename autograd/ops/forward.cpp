@@ -19,6 +19,18 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
 }
 
 namespace {
+// The checks every binary op makes, out of line: the op's name is looked up
+// only when there is something to complain about.
+[[noreturn]] __attribute__((noinline)) void fail_operands(kernels::BinaryOp op, const Tensor& a, const Tensor& b) {
+  const char* name = kernels::binary_op_name(op);
+  check_defined(name, a);
+  check_defined(name, b);
+  check_same_device(name, a, b);
+  throw Error(std::string(name) + ": invalid operands");  // not reached: one of the checks above threw
+}
+}  // namespace
+
+namespace {
 bool is_float_op(UnaryOp op) {
   switch (op) {
     case UnaryOp::Neg:
@@ -65,10 +77,7 @@ Tensor unary_forward(UnaryOp op, const Tensor& x) {
 }
 
 Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
-  const char* name = kernels::binary_op_name(op);
-  check_defined(name, a);
-  check_defined(name, b);
-  check_same_device(name, a, b);
+  if (__builtin_expect(!a.defined() || !b.defined() || a.device() != b.device(), 0)) fail_operands(op, a, b);
   const auto [common, out_dtype] = op_types(op, promote_types(a.dtype(), b.dtype()));
   if (a.shape() == b.shape() && a.dtype() == common && b.dtype() == common) {
     // Fast path (most ops in a training step): no broadcasting, no casts.
@@ -84,7 +93,7 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
       kernels::binary(op, kview(out), kview(a), kview(b));
     return out;
   }
-  Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  Shape shape = broadcast_shapes(a.shape(), b.shape(), kernels::binary_op_name(op));
   Tensor ac = a.to(common), bc = b.to(common);
   Tensor out = empty(shape, out_dtype, a.device());
   Shape sa, sb;

@@ -223,7 +223,7 @@ Tensor slice(const Tensor& x, int64_t axis, std::optional<int64_t> start, std::o
   };
   y = record("slice", y, {x}, {},
              [in_shape = x.shape(), window](const Tensor& dy) { return Grads{view_backward(dy, in_shape, window)}; });
-  if (y.grad_fn()) y.grad_fn()->input_window = window;
+  if (y.grad_fn()) y.grad_fn()->extra().input_window = window;
   return y;
 }
 
@@ -251,7 +251,7 @@ Tensor select(const Tensor& x, int64_t axis, int64_t index) {
   auto window = [a, index](const Tensor& t) { return select(t, a, index); };
   y = record("select", y, {x}, {},
              [in_shape = x.shape(), window](const Tensor& dy) { return Grads{view_backward(dy, in_shape, window)}; });
-  if (y.grad_fn()) y.grad_fn()->input_window = window;
+  if (y.grad_fn()) y.grad_fn()->extra().input_window = window;
   return y;
 }
 

@@ -241,14 +241,28 @@ void binary(BinaryOp op, const View& out, const View& a, const View& b) {
 
 // ---- the dense fast path: n contiguous elements, one dtype ----
 namespace {
+// Autograd's bookkeeping tensors (scalars, 4-vectors) are tiny, and below a
+// few elements the vectorised loop's alias checks and remainder handling
+// cost more than the work. The empty asm statement keeps the compiler from
+// vectorising these loops, so they stay a few instructions per element.
+constexpr int64_t kTinyElements = 8;
+inline void scalar_loop_barrier() { asm volatile("" ::: "memory"); }
+
 template <class T>
 bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
   switch (op) {
-#define X(name, expr)                                  \
-  case UnaryOp::name: {                                \
-    name##F f{};                                       \
-    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]); \
-    return true;                                       \
+#define X(name, expr)                                    \
+  case UnaryOp::name: {                                  \
+    name##F f{};                                         \
+    if (n <= kTinyElements) {                            \
+      for (int64_t i = 0; i < n; ++i) {                  \
+        out[i] = f(in[i]);                               \
+        scalar_loop_barrier();                           \
+      }                                                  \
+    } else {                                             \
+      for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]); \
+    }                                                    \
+    return true;                                         \
   }
     NABLA_UNARY_FUNCTORS(X)
 #undef X
@@ -263,7 +277,12 @@ bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T
 #define X(name, expr)                                                \
   case BinaryOp::name: {                                             \
     name##F f{};                                                     \
-    if (a_step && b_step) {                                          \
+    if (n <= kTinyElements) {                                        \
+      for (int64_t i = 0; i < n; ++i) {                              \
+        out[i] = f(a[i * a_step], b[i * b_step]);                    \
+        scalar_loop_barrier();                                       \
+      }                                                              \
+    } else if (a_step && b_step) {                                   \
       for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);        \
     } else if (a_step) {                                             \
       const T bv = *b;                                               \
@@ -280,11 +299,25 @@ bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T
       return false;
   }
 }
+
+// The general engine on 1-D views: big tensors (threaded), int64/bool (their
+// own rules). Out of line, so that the small float path below does not pay
+// for this one's stack frame on every call.
+__attribute__((noinline)) void unary_as_views(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
+  const int64_t shape[1] = {n}, unit[1] = {1};
+  const Device cpu = Device::cpu();
+  cpu::unary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(in), dtype, cpu, 1, shape, unit});
+}
+__attribute__((noinline)) void binary_as_views(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step,
+                                               const void* b, int64_t b_step, int64_t n) {
+  const int64_t shape[1] = {n}, unit[1] = {1}, a_stride[1] = {a_step}, b_stride[1] = {b_step};
+  const Device cpu = Device::cpu();
+  cpu::binary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(a), dtype, cpu, 1, shape, a_stride},
+              View{const_cast<void*>(b), dtype, cpu, 1, shape, b_stride});
+}
 }  // namespace
 
-// Small float tensors run the loop right here; everything else (big ones
-// are threaded, int64/bool have their own rules) goes to the general
-// engine as 1-D views.
+// Small float tensors run the loop right here.
 void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
   if (n < kGrainSize) {
     if (dtype == DType::Float32 && unary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(in), n))
@@ -292,9 +325,7 @@ void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) 
     if (dtype == DType::Float64 && unary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(in), n))
       return;
   }
-  const int64_t shape[1] = {n}, unit[1] = {1};
-  const Device cpu = Device::cpu();
-  cpu::unary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(in), dtype, cpu, 1, shape, unit});
+  unary_as_views(op, dtype, out, in, n);
 }
 
 void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
@@ -307,10 +338,7 @@ void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_
                                                       a_step, static_cast<const double*>(b), b_step, n))
       return;
   }
-  const int64_t shape[1] = {n}, unit[1] = {1}, a_stride[1] = {a_step}, b_stride[1] = {b_step};
-  const Device cpu = Device::cpu();
-  cpu::binary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(a), dtype, cpu, 1, shape, a_stride},
-              View{const_cast<void*>(b), dtype, cpu, 1, shape, b_stride});
+  binary_as_views(op, dtype, out, a, a_step, b, b_step, n);
 }
 
 void where(const View& out, const View& cond, const View& a, const View& b) {

@@ -119,6 +119,39 @@ TEST_CASE("views share storage; contiguous copies only when needed", "[tensor][v
   REQUIRE(values(x.select(0, 0)) == std::vector<double>{-1, -1, -1, -1});
 }
 
+TEST_CASE("element sizes of every dtype", "[tensor][dtype]") {
+  REQUIRE(empty({2}, kBool, Device::cpu()).element_size() == 1);
+  REQUIRE(empty({2}, kInt64, Device::cpu()).element_size() == 8);
+  REQUIRE(empty({2}, kFloat32, Device::cpu()).element_size() == 4);
+  REQUIRE(empty({2}, kFloat64, Device::cpu()).element_size() == 8);
+}
+
+// The dense kernels run tiny tensors (<= 8 elements) through a scalar loop
+// and bigger ones through a vectorised one: check both sides of the switch,
+// with a broadcast scalar on either side and for in-place accumulation.
+TEST_CASE("dense elementwise kernels around the tiny-tensor switch", "[tensor][kernels]") {
+  for (int64_t n : {1, 3, 7, 8, 9, 17, 33}) {
+    INFO("n = " << n);
+    Tensor a = arange(static_cast<double>(n)) + 1.0, b = arange(static_cast<double>(n)) * 0.5 - 2.0;
+    Tensor s = full({1}, 3.0).expand({n});  // every stride 0: read as one value
+    std::vector<double> va = values(a), vb = values(b), mul(n), div(n), sub(n), rel(n);
+    for (int64_t i = 0; i < n; ++i) {
+      mul[i] = va[i] * vb[i];
+      div[i] = 3.0 / va[i];
+      sub[i] = vb[i] - 3.0;
+      rel[i] = vb[i] > 0 ? vb[i] : 0.0;
+    }
+    REQUIRE_THAT(values(a * b), Catch::Matchers::Approx(mul));
+    REQUIRE_THAT(values(s / a), Catch::Matchers::Approx(div));
+    REQUIRE_THAT(values(b - s), Catch::Matchers::Approx(sub));
+    REQUIRE_THAT(values(relu(b)), Catch::Matchers::Approx(rel));
+    Tensor acc = a.clone();
+    acc.add_(b);
+    for (int64_t i = 0; i < n; ++i) va[i] += vb[i];
+    REQUIRE_THAT(values(acc), Catch::Matchers::Approx(va));
+  }
+}
+
 TEST_CASE("elementwise ops on non-contiguous and broadcast inputs", "[tensor][kernels]") {
   Tensor a = arange(6, kFloat64).reshape({2, 3});
   Tensor b = tensor({10, 20}, kFloat64).reshape({2, 1});
