@@ -13,6 +13,7 @@
 #include "cpu_kernels.h"
 #include "denormals.h"
 #include "parallel.h"
+#include "simd_clones.h"
 
 namespace nabla::kernels::cpu {
 namespace {
@@ -36,8 +37,8 @@ T* ptr(const View& v) {
 // arguments (not members of a closure, which a store through p might alias),
 // so the compiler vectorises it. maximize is a sign: -g == (-1)·g exactly.
 template <class T, bool kDecay, bool kMomentum, bool kNesterov, bool kFirst>
-void sgd_loop(T* p, const T* g, T* buf, int64_t begin, int64_t end, T lr, T sign, T wd, T momentum,
-              T one_minus_dampening) {
+NABLA_SIMD_CLONES void sgd_loop(T* p, const T* g, T* buf, int64_t begin, int64_t end, T lr, T sign, T wd, T momentum,
+                                T one_minus_dampening) {
   for (int64_t i = begin; i < end; ++i) {
     T d = sign * g[i];
     if constexpr (kDecay) d = d + wd * p[i];
