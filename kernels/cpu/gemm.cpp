@@ -10,6 +10,9 @@
 
 #include "gemm_eigen.h"
 #include "parallel.h"
+#ifdef __AVX512F__
+#include "gemm_small.h"  // a -march=native build on an AVX-512 CPU
+#endif
 
 #ifdef NABLA_GEMM_AVX2
 // From libnabla_gemm_avx2 and libnabla_gemm_avx512 (gemm_avx2.cpp,
@@ -18,6 +21,7 @@ extern "C" void nabla_gemm_avx2_f32(const nabla::kernels::cpu::GemmArgs<float>* 
 extern "C" void nabla_gemm_avx2_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
 extern "C" void nabla_gemm_avx512_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
 extern "C" void nabla_gemm_avx512_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
+extern "C" bool nabla_gemm_small_avx512_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
 #endif
 
 #ifdef NABLA_GEMM_OPENBLAS
@@ -58,8 +62,9 @@ constexpr double kBlasMinWork = 32.0 * 1024 * 1024;
 const char* forced_gemm() {
   // NABLA_GEMM=baseline forces Eigen's baseline build, NABLA_GEMM=avx2 its
   // AVX2 build, NABLA_GEMM=eigen Eigen's best build; all three without
-  // OpenBLAS (tests and benchmarks use them to check and compare the paths
-  // on machines that have the others).
+  // OpenBLAS and without the small-product kernels of gemm_small.h (tests
+  // and benchmarks use them to check and compare the paths on machines that
+  // have the others).
   static const char* forced = std::getenv("NABLA_GEMM");
   return forced ? forced : "";
 }
@@ -149,13 +154,20 @@ void gemm_serial(const GemmArgs<T>& g) {
 #endif
 #ifdef NABLA_GEMM_AVX2
   if (use_avx512()) {
-    if constexpr (std::is_same_v<T, float>) return nabla_gemm_avx512_f32(&g);
+    if constexpr (std::is_same_v<T, float>) {
+      if (!*forced_gemm() && nabla_gemm_small_avx512_f32(&g)) return;
+      return nabla_gemm_avx512_f32(&g);
+    }
     if constexpr (std::is_same_v<T, double>) return nabla_gemm_avx512_f64(&g);
   }
   if (use_avx2()) {
     if constexpr (std::is_same_v<T, float>) return nabla_gemm_avx2_f32(&g);
     if constexpr (std::is_same_v<T, double>) return nabla_gemm_avx2_f64(&g);
   }
+#endif
+#ifdef __AVX512F__
+  if constexpr (std::is_same_v<T, float>)
+    if (!*forced_gemm() && detail::gemm_small(g)) return;
 #endif
   detail::gemm_eigen(g);
 }

@@ -1,7 +1,9 @@
-// gemm() (kernels/cpu/gemm.h) on products large enough to be split across
-// threads and - where nabla found OpenBLAS with fast kernels - to go to
-// OpenBLAS: every storage order, with and without accumulate, sizes that are
-// not multiples of the panel width, against a plain double-precision loop.
+// gemm() (kernels/cpu/gemm.h) against a plain double-precision loop, in
+// every storage order, with and without accumulate: on products large
+// enough to be split across threads and - where nabla found OpenBLAS with
+// fast kernels - to go to OpenBLAS, and on small products of odd sizes, which
+// on AVX-512 CPUs go to the packing-free kernels of gemm_small.h (every tile
+// remainder and masked tail: m not a multiple of 3 or 6, n of 8 or 16, k of 16).
 #include <nabla/kernels/cpu/gemm.h>
 
 #include <random>
@@ -14,7 +16,7 @@ using nabla::kernels::cpu::GemmArgs;
 namespace {
 
 template <class T>
-void check_large_gemm(int64_t m, int64_t n, int64_t k, double tol) {
+void check_gemm(int64_t m, int64_t n, int64_t k, double tol) {
   std::mt19937 rng(7);
   std::normal_distribution<double> normal;
   // Operands with padded leading dimensions, so that ld != width is tested.
@@ -57,7 +59,16 @@ TEST_CASE("gemm: large products split across threads (and OpenBLAS when found) m
   INFO("large products use " << nabla::kernels::cpu::gemm_large());
   // Wider than tall: split by column panels; taller than wide: by row panels.
   // Both above the thread and OpenBLAS thresholds (gemm.cpp).
-  check_large_gemm<float>(67, 1031, 515, 2e-3);
-  check_large_gemm<float>(1031, 67, 515, 2e-3);
-  check_large_gemm<double>(67, 1031, 515, 1e-9);
+  check_gemm<float>(67, 1031, 515, 2e-3);
+  check_gemm<float>(1031, 67, 515, 2e-3);
+  check_gemm<double>(67, 1031, 515, 1e-9);
+}
+
+TEST_CASE("gemm: small products of odd sizes (the packing-free kernels) match a plain loop", "[gemm]") {
+  for (int64_t m : {1, 2, 5, 7, 32, 37})
+    for (int64_t n : {1, 9, 17, 63, 65, 130})
+      for (int64_t k : {1, 3, 16, 29, 130, 300}) check_gemm<float>(m, n, k, 1e-4 * double(k));
+  // The sizes of a 784-128-64-10 MLP's step at batch 32.
+  check_gemm<float>(32, 128, 784, 0.1);
+  check_gemm<float>(128, 784, 32, 0.01);
 }

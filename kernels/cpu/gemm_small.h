@@ -1,0 +1,227 @@
+// Packing-free float GEMM for the small products of small models (AVX-512).
+//
+// A general GEMM (Eigen's, OpenBLAS's) first copies ("packs") blocks of A and
+// B into buffers laid out for its micro-kernel, and zero-fills C before
+// accumulating into it. That pays off when each packed element is reused
+// many times; in a small MLP's step (32 x 784 . 784 x 128 and smaller) it
+// is about a fifth of the GEMM time. These kernels read A and B where they
+// lie and write each tile of C once, from registers:
+//
+//   gemm_by_broadcast: B row-major (contiguous along n). A tile of C is MR
+//     rows x NV vectors of 16 columns; for each k, NV vectors of B's row k
+//     are loaded and each A(i, k) is broadcast and multiplied into them.
+//     A may be row- or column-major: it is only read a scalar at a time.
+//     k goes in blocks of 128 so that the panel of B in use stays in L1.
+//     (A linear layer's backward: dx = dz.W and dW = dzᵀ.x.)
+//   gemm_dots: A row-major and B column-major, both contiguous along k -
+//     the x.Wᵀ of a linear layer's forward with W [out, in]. A tile of C is
+//     MR x NR dot products, each accumulated in one vector over k (16 at
+//     a time, a masked load for the rest) and summed across at the end.
+//
+// gemm_small() says which products these take; the caller
+// (gemm_avx512.cpp) sends the others to Eigen. Internal: include only from a
+// translation unit compiled with -mavx512f.
+#pragma once
+#include <immintrin.h>
+
+#include <algorithm>
+#include <type_traits>
+
+#include "gemm.h"
+
+// GCC 12's own avx512fintrin.h initialises its "undefined" vectors from
+// themselves, which trips -Wuninitialized once inlined here (GCC bug 105593):
+// a false positive in a system header.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
+// Every loop over a tile's rows, columns or vectors is unrolled in full:
+// only then does GCC keep the accumulator arrays in registers (otherwise it
+// stores them to the stack on every k, and the kernels run 3x slower).
+#define NABLA_UNROLL _Pragma("GCC unroll 16")
+
+namespace nabla::kernels::cpu::detail {
+
+// C tile [i0, i0+MR) x [j0, j0 + 16*NV), the last vector masked to `last`.
+template <int MR, int NV>
+void tile_by_broadcast(const GemmArgs<float>& g, int64_t i0, int64_t j0, __mmask16 last) {
+  __m512 acc[MR][NV];
+  NABLA_UNROLL
+  for (int i = 0; i < MR; ++i) NABLA_UNROLL
+  for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  // A(i, k) = a[i * a_row + k * a_col] in either storage order.
+  const int64_t a_row = g.a_colmajor ? 1 : g.lda, a_col = g.a_colmajor ? g.lda : 1;
+  const float* a = g.a + i0 * a_row;
+  const float* b = g.b + j0;
+  for (int64_t k = 0; k < g.k; ++k, a += a_col, b += g.ldb) {
+    __m512 bv[NV];
+    NABLA_UNROLL
+    for (int v = 0; v + 1 < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
+    bv[NV - 1] = _mm512_maskz_loadu_ps(last, b + 16 * (NV - 1));
+    NABLA_UNROLL
+    for (int i = 0; i < MR; ++i) {
+      const __m512 ai = _mm512_set1_ps(a[i * a_row]);
+      NABLA_UNROLL
+      for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+    }
+  }
+  NABLA_UNROLL
+  for (int i = 0; i < MR; ++i) {
+    float* c = g.c + (i0 + i) * g.ldc + j0;
+    NABLA_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
+      __m512 out = acc[i][v];
+      if (g.accumulate) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, c + 16 * v));
+      _mm512_mask_storeu_ps(c + 16 * v, m, out);
+    }
+  }
+}
+
+// Sums each of v[0..7] across its 16 lanes: lane j of the result (j < 8)
+// holds the sum of v[j]. Pairwise, halving the width each round, so 8 sums
+// cost 24 shuffles and adds instead of 8 x 8 for one reduction at a time.
+inline __m512 sum_lanes_8(const __m512 (&v)[8]) {
+  // Round 1: each pair's 512-bit halves added -> 4 vectors of 2 x 8 partials.
+  __m512 h[4];
+  NABLA_UNROLL
+  for (int p = 0; p < 4; ++p)
+    h[p] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0x44),
+                         _mm512_shuffle_f32x4(v[2 * p], v[2 * p + 1], 0xEE));
+  // Round 2: 128-bit blocks -> [v0 v1 v2 v3] and [v4 v5 v6 v7], 4 partials each.
+  const __m512 q0 = _mm512_add_ps(_mm512_shuffle_f32x4(h[0], h[1], 0x88), _mm512_shuffle_f32x4(h[0], h[1], 0xDD));
+  const __m512 q1 = _mm512_add_ps(_mm512_shuffle_f32x4(h[2], h[3], 0x88), _mm512_shuffle_f32x4(h[2], h[3], 0xDD));
+  // Round 3: within each block -> [vj, vj, vj+4, vj+4] as 2 partials each.
+  const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(q0, q1, 0x44), _mm512_shuffle_ps(q0, q1, 0xEE));
+  // Round 4: block j holds the sum of vj in lane 0 and of vj+4 in lane 2.
+  const __m512 s = _mm512_add_ps(r, _mm512_shuffle_ps(r, r, 0xB1));
+  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 4, 8, 12, 2, 6, 10, 14, 0, 0, 0, 0, 0, 0, 0, 0), s);
+}
+
+// C tile [i0, i0+MR) x [j0, j0+NR) of dot products along k, NR <= 8.
+template <int MR, int NR>
+void tile_dots(const GemmArgs<float>& g, int64_t i0, int64_t j0) {
+  __m512 acc[MR][8];
+  NABLA_UNROLL
+  for (int i = 0; i < MR; ++i) NABLA_UNROLL
+  for (int j = 0; j < 8; ++j) acc[i][j] = _mm512_setzero_ps();
+  const float* a = g.a + i0 * g.lda;  // row i0 of A
+  const float* b = g.b + j0 * g.ldb;  // column j0 of B
+  int64_t k = 0;
+  // One step: MR vectors of A's rows live in registers, B's columns stream
+  // through one register each, so MR x NR + MR + 1 <= 32.
+  auto step = [&](auto load) {
+    __m512 av[MR];
+    NABLA_UNROLL
+    for (int i = 0; i < MR; ++i) av[i] = load(a + i * g.lda + k);
+    NABLA_UNROLL
+    for (int j = 0; j < NR; ++j) {
+      __m512 bj = load(b + j * g.ldb + k);
+      // Without this GCC folds the load into each of the MR FMAs below
+      // (MR loads instead of one), and the loop becomes load-bound.
+      asm("" : "+v"(bj));
+      NABLA_UNROLL
+      for (int i = 0; i < MR; ++i) acc[i][j] = _mm512_fmadd_ps(av[i], bj, acc[i][j]);
+    }
+  };
+  for (; k + 16 <= g.k; k += 16) step([](const float* p) { return _mm512_loadu_ps(p); });
+  if (k < g.k) {
+    const __mmask16 rest = __mmask16((1u << (g.k - k)) - 1);
+    step([rest](const float* p) { return _mm512_maskz_loadu_ps(rest, p); });
+  }
+  const __mmask16 cols = __mmask16((1u << NR) - 1);
+  NABLA_UNROLL
+  for (int i = 0; i < MR; ++i) {
+    float* c = g.c + (i0 + i) * g.ldc + j0;
+    __m512 sums = sum_lanes_8(acc[i]);
+    if (g.accumulate) sums = _mm512_add_ps(sums, _mm512_maskz_loadu_ps(cols, c));
+    _mm512_mask_storeu_ps(c, cols, sums);
+  }
+}
+
+// Calls f(std::integral_constant<int, N>) for the runtime n in [1, Max].
+template <int Max, class F>
+void with_count(int64_t n, F f) {
+  if constexpr (Max >= 1) {
+    if (n == Max) return f(std::integral_constant<int, Max>());
+    with_count<Max - 1>(n, f);
+  }
+}
+
+constexpr int kBroadcastRows = 6;     // MR: 6 x 4 accumulators + 4 of B + 1 of A
+constexpr int kBroadcastVectors = 4;  // NV: 64 columns
+constexpr int64_t kBroadcastDepth = 128;
+constexpr int kDotRows = 3, kDotCols = 8;  // 24 accumulators + 3 of A + 1 of B
+
+// The products of one block of k (rows [k0, k0 + kc) of B), all of C.
+inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
+  constexpr int64_t panel = 16 * kBroadcastVectors;
+  // Column panels outside, so a panel of B (kc x 64) stays in L1 while every
+  // row tile of A passes over it.
+  for (int64_t j0 = 0; j0 < g.n; j0 += panel) {
+    const int64_t cols = std::min(panel, g.n - j0);
+    const int64_t vectors = (cols + 15) / 16, tail = cols - 16 * (vectors - 1);
+    const __mmask16 last = __mmask16((1u << tail) - 1);
+    with_count<kBroadcastVectors>(vectors, [&](auto nv) {
+      int64_t i0 = 0;
+      for (; i0 + kBroadcastRows <= g.m; i0 += kBroadcastRows)
+        tile_by_broadcast<kBroadcastRows, decltype(nv)::value>(g, i0, j0, last);
+      with_count<kBroadcastRows - 1>(
+          g.m - i0, [&](auto mr) { tile_by_broadcast<decltype(mr)::value, decltype(nv)::value>(g, i0, j0, last); });
+    });
+  }
+}
+
+inline void gemm_by_broadcast(const GemmArgs<float>& g) {
+  // k in blocks of kBroadcastDepth, each block added to C: a panel of B is
+  // then at most 128 x 64 floats (32 KiB), and stays in L1.
+  const int64_t a_col = g.a_colmajor ? g.lda : 1;
+  for (int64_t k0 = 0; k0 < g.k; k0 += kBroadcastDepth) {
+    GemmArgs<float> block = g;
+    block.k = std::min(kBroadcastDepth, g.k - k0);
+    block.a = g.a + k0 * a_col;
+    block.b = g.b + k0 * g.ldb;
+    block.accumulate = g.accumulate || k0 > 0;
+    gemm_by_broadcast_block(block);
+  }
+}
+
+inline void gemm_dots(const GemmArgs<float>& g) {
+  int64_t j0 = 0;
+  for (; j0 + kDotCols <= g.n; j0 += kDotCols) {
+    int64_t i0 = 0;
+    for (; i0 + kDotRows <= g.m; i0 += kDotRows) tile_dots<kDotRows, kDotCols>(g, i0, j0);
+    with_count<kDotRows - 1>(g.m - i0, [&](auto mr) { tile_dots<decltype(mr)::value, kDotCols>(g, i0, j0); });
+  }
+  with_count<kDotCols - 1>(g.n - j0, [&](auto nr) {
+    int64_t i0 = 0;
+    for (; i0 + kDotRows <= g.m; i0 += kDotRows) tile_dots<kDotRows, decltype(nr)::value>(g, i0, j0);
+    with_count<kDotRows - 1>(g.m - i0,
+                             [&](auto mr) { tile_dots<decltype(mr)::value, decltype(nr)::value>(g, i0, j0); });
+  });
+}
+
+// Which products these kernels take: the ones where they beat Eigen's
+// AVX-512 GEMM, measured with both on 10 x 64 x 32 up to 1024 x 1024 x 1024
+// shapes (tile per call, hot caches). Broadcast tiles win whenever B is
+// row-major up to about 8M multiply-adds (1.0-2.6x; the backward products
+// of small layers, dW = dzᵀ.x with k = batch). Dot tiles win for short A
+// (m <= 32: 1.1-2.0x, the forward x.Wᵀ at batch 32) and lose from m = 48 on,
+// where Eigen's packed panels of B are reused often enough to pay.
+constexpr double kSmallMaxWork = 8.0 * 1024 * 1024;
+constexpr double kDotsMaxWork = 16.0 * 1024 * 1024;
+constexpr int64_t kDotsMaxRows = 32;
+
+// Runs the product and returns true when it is one these kernels take.
+inline bool gemm_small(const GemmArgs<float>& g) {
+  if (g.m == 0 || g.n == 0 || g.k == 0) return false;
+  const double work = double(g.m) * double(g.n) * double(g.k);
+  if (!g.b_colmajor && work <= kSmallMaxWork) return gemm_by_broadcast(g), true;
+  if (g.b_colmajor && !g.a_colmajor && g.m <= kDotsMaxRows && work <= kDotsMaxWork) return gemm_dots(g), true;
+  return false;
+}
+
+}  // namespace nabla::kernels::cpu::detail
+
+#undef NABLA_UNROLL
+#pragma GCC diagnostic pop
