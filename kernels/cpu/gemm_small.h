@@ -151,7 +151,7 @@ void with_count(int64_t n, F f) {
 constexpr int kBroadcastRows = 6;     // MR: 6 x 4 accumulators + 4 of B + 1 of A
 constexpr int kBroadcastVectors = 4;  // NV: 64 columns
 constexpr int64_t kBroadcastDepth = 128;
-constexpr int kDotRows = 3, kDotCols = 8;  // 24 accumulators + 3 of A + 1 of B
+constexpr int kDotRows = 4, kDotCols = 6;  // 24 accumulators + 4 of A + 1 of B; 1.4x 3 x 8
 
 // The products of one block of k (rows [k0, k0 + kc) of B), all of C.
 inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
