@@ -308,15 +308,20 @@ def section_mlp(cells, name, threads_list):
         if c is not None and "floor_ms" in c:
             floor_rows.append([t, fmt(get(c, "step_mflop"), ".2f"), fmt(get(c, "gemm_gflops"), ".1f"),
                                fmt(get(c, "gemm_gflops_784x128"), ".1f"), fmt(get(c, "floor_ms"), ".3f"),
-                               fmt(get(c, "step_ms"), ".3f"), fmt(get(c, "floor_fraction"), ".0%")])
+                               fmt(get(c, "step_ms"), ".3f"), fmt(get(c, "floor_fraction"), ".0%"),
+                               fmt(get(c, "update_ms"), ".3f"), fmt(get(c, "gather_ms"), ".3f"),
+                               fmt(get(c, "floor_fraction_max"), ".0%")])
     text = ("Steps/s: median over a run's epochs, then over the runs; \"nabla ×\" = nabla steps/s ÷ the peer's; "
             "test accuracy after the run's epochs.\n\n" +
             table(["impl", "threads", "steps/s", "nabla ×", "test acc", "peak RSS"], rows))
     if floor_rows:
         text += ("\n\nThe compute floor: one step's GEMM FLOPs ÷ the GEMM rate measured in the same run on the "
                  "step's own GEMM shapes (the 32×784·784×128 rate alone is shown too); fraction = floor ÷ measured "
-                 "ms per step.\n\n" + table(["threads", "step MFLOP", "GEMM GFLOP/s", "32×784×128 GFLOP/s",
-                                             "floor ms", "step ms", "fraction"], floor_rows))
+                 "ms per step. The step's memory-bound parts, timed alone in the same run: the SGD update of every "
+                 "parameter and the gather of a batch; max fraction = floor ÷ (floor + update + gather), the most "
+                 "a step of the standard loop can reach.\n\n" +
+                 table(["threads", "step MFLOP", "GEMM GFLOP/s", "32×784×128 GFLOP/s", "floor ms", "step ms",
+                        "fraction", "update ms", "gather ms", "max fraction"], floor_rows))
     acc = [c for c in cells.find(mode="accuracy", bench="mlp-fmnist", vs=None)]
     if acc:
         acc_rows = []
