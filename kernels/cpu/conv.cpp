@@ -15,7 +15,8 @@
 // float at stride 1 on a CPU with AVX2 + FMA (LeNet's convs, most 3x3 and
 // 5x5 layers) skips col altogether: its rows are read in place as slices of
 // the image ("the wide convolution"), by small register-blocked GEMM
-// kernels compiled for AVX2 + FMA next to the portable code.
+// kernels compiled for AVX2 + FMA and for AVX-512 next to the portable code
+// (the widest the CPU runs is used).
 //
 // Chunks of images are spread over OpenMP threads, each with its own col
 // buffer (O(C·K²·nb·OH·OW) memory per thread, not per batch). Inside a
@@ -179,8 +180,8 @@ void col2im(const Conv2dGeometry& g, int64_t channels, const T* col, int64_t ld,
 // rows of B's strip stream past (the classic 6x16 register block: 12
 // accumulators + 2 B vectors + 1 broadcast fit in the 16 registers), and
 // the strip (k·16 floats) stays in L1 across the row blocks. libnabla is
-// built for the x86-64 baseline, so this code is compiled for AVX2 + FMA by
-// a target attribute and chosen at run time.
+// built for the x86-64 baseline, so this code is compiled for AVX2 + FMA
+// (and again below for AVX-512) by target attributes and chosen at run time.
 #ifdef NABLA_CONV_AVX2
 
 // A(r, kk) = a[r·rs + kk·cs]: W itself (rs = k, cs = 1) or Wᵀ read in place.
@@ -357,6 +358,134 @@ void gemm_dot_avx2(int64_t m, int64_t n, int64_t len, int64_t images, const floa
     gemm_dot_blocks<4, 3>(m, n, len, images, a, lda, b, c, ldc);
 }
 
+// GCC 12's avx512fintrin.h initialises its "undefined" vectors from
+// themselves, which -W(maybe-)uninitialized reports once inlined here (GCC
+// bug 105593): a false positive in a system header.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+// The same two kernels for AVX-512 CPUs: 16 floats per vector, so a strip
+// of the small-A kernel is 32 columns (6 rows x 2 vectors: 12 of the 32
+// registers) and a dot step covers 16 of t. Same loops, same order of
+// operations per column as above; masks are __mmask16 instead of vectors.
+template <int MR>
+__attribute__((target("avx512f"))) inline void block_6x32(int64_t k, SmallA A, WideB b, WideC c, bool accumulate,
+                                                          __mmask16 mask0, __mmask16 mask1) {
+  __m512 acc0[MR], acc1[MR];
+  for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const float* brow = b.row(kk);
+    const __m512 b0 = _mm512_maskz_loadu_ps(mask0, brow);
+    const __m512 b1 = _mm512_maskz_loadu_ps(mask1, brow + 16);
+    const float* acol = A.a + kk * A.cs;
+    for (int r = 0; r < MR; ++r) {
+      const __m512 av = _mm512_set1_ps(acol[r * A.rs]);
+      acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+    }
+  }
+  for (int r = 0; r < MR; ++r) {  // row by row: rows given by pointers may overlap (see WideC)
+    float* crow = c.row(r);
+    if (accumulate) {
+      acc0[r] = _mm512_add_ps(acc0[r], _mm512_maskz_loadu_ps(mask0, crow));
+      acc1[r] = _mm512_add_ps(acc1[r], _mm512_maskz_loadu_ps(mask1, crow + 16));
+    }
+    _mm512_mask_storeu_ps(crow, mask0, acc0[r]);
+    _mm512_mask_storeu_ps(crow + 16, mask1, acc1[r]);
+  }
+}
+
+__attribute__((target("avx512f"))) void gemm_small_a_avx512(int64_t m, int64_t n, int64_t k, SmallA A, WideB b, WideC c,
+                                                            bool accumulate) {
+  for (int64_t j = 0; j < n; j += 32) {
+    const int64_t cols = std::min<int64_t>(32, n - j);
+    const __mmask16 mask0 = __mmask16(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    const __mmask16 mask1 = __mmask16(cols >= 32 ? 0xFFFF : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
+    b.col = c.col = j;
+    for (int64_t i = 0; i < m; i += 6) {
+      const SmallA Ai{A.a + i * A.rs, A.rs, A.cs};
+      const WideC ci = c.from_row(i);
+      switch (std::min<int64_t>(6, m - i)) {
+        case 6:
+          block_6x32<6>(k, Ai, b, ci, accumulate, mask0, mask1);
+          break;
+        case 5:
+          block_6x32<5>(k, Ai, b, ci, accumulate, mask0, mask1);
+          break;
+        case 4:
+          block_6x32<4>(k, Ai, b, ci, accumulate, mask0, mask1);
+          break;
+        case 3:
+          block_6x32<3>(k, Ai, b, ci, accumulate, mask0, mask1);
+          break;
+        case 2:
+          block_6x32<2>(k, Ai, b, ci, accumulate, mask0, mask1);
+          break;
+        default:
+          block_6x32<1>(k, Ai, b, ci, accumulate, mask0, mask1);
+          break;
+      }
+    }
+  }
+}
+
+template <int OB, int RB>
+__attribute__((target("avx512f"))) void gemm_dot_blocks_avx512(int64_t m, int64_t n, int64_t len, int64_t images,
+                                                               const float* const* a, int64_t lda,
+                                                               const float* const* b, float* c, int64_t ldc) {
+  for (int64_t o0 = 0; o0 < m; o0 += OB)
+    for (int64_t r0 = 0; r0 < n; r0 += RB) {
+      __m512 acc[OB][RB];
+      for (int p = 0; p < OB; ++p)
+        for (int q = 0; q < RB; ++q) acc[p][q] = _mm512_setzero_ps();
+      for (int64_t img = 0; img < images; ++img) {
+        const float* ap[OB];
+        const float* bp[RB];
+        for (int p = 0; p < OB; ++p) ap[p] = a[img] + std::min<int64_t>(o0 + p, m - 1) * lda;
+        for (int q = 0; q < RB; ++q) bp[q] = b[img * n + std::min<int64_t>(r0 + q, n - 1)];
+        for (int64_t t = 0; t < len; t += 16) {
+          const __mmask16 lanes = __mmask16(len - t >= 16 ? 0xFFFF : (1u << (len - t)) - 1);
+          __m512 bv[RB];
+          for (int q = 0; q < RB; ++q) bv[q] = _mm512_maskz_loadu_ps(lanes, bp[q] + t);
+          for (int p = 0; p < OB; ++p) {
+            const __m512 av = _mm512_maskz_loadu_ps(lanes, ap[p] + t);
+            for (int q = 0; q < RB; ++q) acc[p][q] = _mm512_fmadd_ps(av, bv[q], acc[p][q]);
+          }
+        }
+      }
+      for (int p = 0; p < OB && o0 + p < m; ++p)
+        for (int q = 0; q < RB && r0 + q < n; ++q) c[(o0 + p) * ldc + r0 + q] += _mm512_reduce_add_ps(acc[p][q]);
+    }
+}
+
+#pragma GCC diagnostic pop
+
+bool has_avx512f() {
+  static const bool yes = [] {
+    // NABLA_GEMM=avx2 or baseline: the tests' switches for the other paths (as in gemm.cpp).
+    const char* forced = std::getenv("NABLA_GEMM");
+    if (forced && (std::strcmp(forced, "avx2") == 0 || std::strcmp(forced, "baseline") == 0)) return false;
+    return __builtin_cpu_supports("avx512f") != 0;
+  }();
+  return yes;
+}
+
+// The kernels for the CPU at hand (callers have checked has_avx2_fma()).
+void gemm_small_a_simd(int64_t m, int64_t n, int64_t k, SmallA A, WideB b, WideC c, bool accumulate) {
+  if (has_avx512f()) return gemm_small_a_avx512(m, n, k, A, b, c, accumulate);
+  gemm_small_a_avx2(m, n, k, A, b, c, accumulate);
+}
+
+void gemm_dot_simd(int64_t m, int64_t n, int64_t len, int64_t images, const float* const* a, int64_t lda,
+                   const float* const* b, float* c, int64_t ldc) {
+  if (!has_avx512f()) return gemm_dot_avx2(m, n, len, images, a, lda, b, c, ldc);
+  if (m % 6 == 0)
+    gemm_dot_blocks_avx512<6, 2>(m, n, len, images, a, lda, b, c, ldc);
+  else
+    gemm_dot_blocks_avx512<4, 3>(m, n, len, images, a, lda, b, c, ldc);
+}
+
 bool has_avx2_fma() {
   static const bool yes = [] {
     // NABLA_GEMM=baseline: the tests' switch for the portable path (as in gemm.cpp).
@@ -379,7 +508,7 @@ void gemm_small_a(int64_t m, int64_t n, int64_t k, const T* a, int64_t lda, bool
   if constexpr (std::is_same_v<T, float>) {
     if (k <= 1024 && m * k <= 65536 && has_avx2_fma()) {
       const SmallA A = a_colmajor ? SmallA{a, 1, lda} : SmallA{a, lda, 1};
-      return gemm_small_a_avx2(m, n, k, A, WideB{nullptr, b, ldb, 0}, WideC{nullptr, c, ldc, 0}, accumulate);
+      return gemm_small_a_simd(m, n, k, A, WideB{nullptr, b, ldb, 0}, WideC{nullptr, c, ldc, 0}, accumulate);
     }
   }
 #endif
@@ -557,7 +686,7 @@ void conv2d_wide(const Conv2dGeometry& g, float* y, const float* x, const float*
           float* out = out_buffer.get();
           for (int64_t k = 0; k < g.groups; ++k) {
             slice_rows(g, s, xp, k, rows.get());
-            gemm_small_a_avx2(s.cog, s.T, s.rows, SmallA{w + k * s.cog * s.rows, s.rows, 1},
+            gemm_small_a_simd(s.cog, s.T, s.rows, SmallA{w + k * s.cog * s.rows, s.rows, 1},
                               WideB{rows.get(), nullptr, 0, 0}, WideC{nullptr, out + k * s.cog * s.T, s.T, 0}, false);
           }
           float* yn = y + n * g.out_channels * L;
@@ -606,7 +735,7 @@ void conv_transpose2d_wide(const Conv2dGeometry& g, float* x, const float* y, co
                   for (int64_t o = 0; o < s.cog; ++o) wt[rr * s.cog + o] = w[(k * s.cog + o) * s.rows + col];
                 }
             // slices_k [rows, T] += W_kᵀ [rows, cog] · y_k [cog, T]
-            gemm_small_a_avx2(s.rows, s.T, s.cog, SmallA{wt, s.cog, 1},
+            gemm_small_a_simd(s.rows, s.T, s.cog, SmallA{wt, s.cog, 1},
                               WideB{nullptr, y_buffer.get() + k * s.cog * s.T, s.T, 0}, WideC{r, nullptr, 0, 0}, true);
           }
           if (s.padded)
@@ -657,7 +786,7 @@ void conv2d_weight_wide(const Conv2dGeometry& g, float* w, const float* x, const
                 a_rows.get()[i] = y_buffer.get() + (i * g.out_channels + k * s.cog) * s.T;
               }
               // acc_k [cog, rows] += Σ_images y_k [cog, T] · slicesᵀ [T, rows]
-              gemm_dot_avx2(s.cog, s.rows, s.T, count, a_rows.get(), s.T, rows.get(), acc + k * s.cog * s.rows, s.rows);
+              gemm_dot_simd(s.cog, s.rows, s.T, count, a_rows.get(), s.T, rows.get(), acc + k * s.cog * s.rows, s.rows);
             }
           }
         }
