@@ -213,6 +213,32 @@ struct WideC {
   }
 };
 
+// BLOCK(MR) for the block of MR = min(6, rows_left) rows, with MR a
+// constant: the block's accumulators can then live in registers, and the
+// block is inlined where it runs (a call through a pointer would lose the
+// caller's knowledge of B's and C's layout, ~30% slower here).
+#define NABLA_ROW_BLOCK(rows_left, BLOCK)    \
+  switch (std::min<int64_t>(6, rows_left)) { \
+    case 6:                                  \
+      BLOCK(6);                              \
+      break;                                 \
+    case 5:                                  \
+      BLOCK(5);                              \
+      break;                                 \
+    case 4:                                  \
+      BLOCK(4);                              \
+      break;                                 \
+    case 3:                                  \
+      BLOCK(3);                              \
+      break;                                 \
+    case 2:                                  \
+      BLOCK(2);                              \
+      break;                                 \
+    default:                                 \
+      BLOCK(1);                              \
+      break;                                 \
+  }
+
 // C[MR rows, 16 columns from c] (+)= A[MR rows from A.a, k] · B[k, 16 columns
 // from b]; when Masked, only the columns whose mask lanes are set are read or written.
 template <int MR, bool Masked>
@@ -258,26 +284,9 @@ __attribute__((target("avx2,fma"))) void strip_16(int64_t m, int64_t k, SmallA A
   for (int64_t i = 0; i < m; i += 6) {
     const SmallA Ai{A.a + i * A.rs, A.rs, A.cs};
     const WideC ci = c.from_row(i);
-    switch (std::min<int64_t>(6, m - i)) {
-      case 6:
-        block_6x16<6, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
-        break;
-      case 5:
-        block_6x16<5, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
-        break;
-      case 4:
-        block_6x16<4, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
-        break;
-      case 3:
-        block_6x16<3, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
-        break;
-      case 2:
-        block_6x16<2, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
-        break;
-      default:
-        block_6x16<1, Masked>(k, Ai, b, ci, accumulate, mask0, mask1);
-        break;
-    }
+#define NABLA_BLOCK(MR) block_6x16<MR, Masked>(k, Ai, b, ci, accumulate, mask0, mask1)
+    NABLA_ROW_BLOCK(m - i, NABLA_BLOCK);
+#undef NABLA_BLOCK
   }
 }
 
@@ -313,6 +322,16 @@ __attribute__((target("avx2,fma"))) inline void dot_step(const float* const* ap,
   }
 }
 
+// The rows one image contributes to an OB x RB dot block at (o0, r0); a
+// partial block repeats its last row (its results are dropped). Shared by
+// the AVX2 and AVX-512 kernels.
+template <int OB, int RB>
+inline void block_rows(const float* const* a, int64_t lda, const float* const* b, int64_t img, int64_t m, int64_t n,
+                       int64_t o0, int64_t r0, const float* (&ap)[OB], const float* (&bp)[RB]) {
+  for (int p = 0; p < OB; ++p) ap[p] = a[img] + std::min<int64_t>(o0 + p, m - 1) * lda;
+  for (int q = 0; q < RB; ++q) bp[q] = b[img * n + std::min<int64_t>(r0 + q, n - 1)];
+}
+
 // C[o, r] += Σ_images Σ_t A_img[o, t] · B_img,r[t] for o < m, r < n, t < len:
 // the weight gradient's shape (both operands long along the sum). A_img's
 // rows are lda apart from a[img]; B_img's row r is b[img·n + r]. Blocks of
@@ -335,8 +354,7 @@ __attribute__((target("avx2,fma"))) void gemm_dot_blocks(int64_t m, int64_t n, i
       for (int64_t img = 0; img < images; ++img) {
         const float* ap[OB];
         const float* bp[RB];
-        for (int p = 0; p < OB; ++p) ap[p] = a[img] + std::min<int64_t>(o0 + p, m - 1) * lda;
-        for (int q = 0; q < RB; ++q) bp[q] = b[img * n + std::min<int64_t>(r0 + q, n - 1)];
+        block_rows<OB, RB>(a, lda, b, img, m, n, o0, r0, ap, bp);
         for (int64_t t = 0; t < full; t += 8) dot_step<OB, RB, false>(ap, bp, t, tail, acc);
         if (full < len) dot_step<OB, RB, true>(ap, bp, full, tail, acc);
       }
@@ -406,26 +424,9 @@ __attribute__((target("avx512f"))) void gemm_small_a_avx512(int64_t m, int64_t n
     for (int64_t i = 0; i < m; i += 6) {
       const SmallA Ai{A.a + i * A.rs, A.rs, A.cs};
       const WideC ci = c.from_row(i);
-      switch (std::min<int64_t>(6, m - i)) {
-        case 6:
-          block_6x32<6>(k, Ai, b, ci, accumulate, mask0, mask1);
-          break;
-        case 5:
-          block_6x32<5>(k, Ai, b, ci, accumulate, mask0, mask1);
-          break;
-        case 4:
-          block_6x32<4>(k, Ai, b, ci, accumulate, mask0, mask1);
-          break;
-        case 3:
-          block_6x32<3>(k, Ai, b, ci, accumulate, mask0, mask1);
-          break;
-        case 2:
-          block_6x32<2>(k, Ai, b, ci, accumulate, mask0, mask1);
-          break;
-        default:
-          block_6x32<1>(k, Ai, b, ci, accumulate, mask0, mask1);
-          break;
-      }
+#define NABLA_BLOCK(MR) block_6x32<MR>(k, Ai, b, ci, accumulate, mask0, mask1)
+      NABLA_ROW_BLOCK(m - i, NABLA_BLOCK);
+#undef NABLA_BLOCK
     }
   }
 }
@@ -442,8 +443,7 @@ __attribute__((target("avx512f"))) void gemm_dot_blocks_avx512(int64_t m, int64_
       for (int64_t img = 0; img < images; ++img) {
         const float* ap[OB];
         const float* bp[RB];
-        for (int p = 0; p < OB; ++p) ap[p] = a[img] + std::min<int64_t>(o0 + p, m - 1) * lda;
-        for (int q = 0; q < RB; ++q) bp[q] = b[img * n + std::min<int64_t>(r0 + q, n - 1)];
+        block_rows<OB, RB>(a, lda, b, img, m, n, o0, r0, ap, bp);
         for (int64_t t = 0; t < len; t += 16) {
           const __mmask16 lanes = __mmask16(len - t >= 16 ? 0xFFFF : (1u << (len - t)) - 1);
           __m512 bv[RB];
