@@ -47,8 +47,10 @@ template <int MR, int NV>
 void tile_by_broadcast(const GemmArgs<float>& g, int64_t i0, int64_t j0, __mmask16 last) {
   __m512 acc[MR][NV];
   NABLA_UNROLL
-  for (int i = 0; i < MR; ++i) NABLA_UNROLL
-  for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i) {
+    NABLA_UNROLL
+    for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  }
   // A(i, k) = a[i * a_row + k * a_col] in either storage order.
   const int64_t a_row = g.a_colmajor ? 1 : g.lda, a_col = g.a_colmajor ? g.lda : 1;
   const float* a = g.a + i0 * a_row;
@@ -103,8 +105,10 @@ template <int MR, int NR>
 void tile_dots(const GemmArgs<float>& g, int64_t i0, int64_t j0) {
   __m512 acc[MR][8];
   NABLA_UNROLL
-  for (int i = 0; i < MR; ++i) NABLA_UNROLL
-  for (int j = 0; j < 8; ++j) acc[i][j] = _mm512_setzero_ps();
+  for (int i = 0; i < MR; ++i) {
+    NABLA_UNROLL
+    for (int j = 0; j < 8; ++j) acc[i][j] = _mm512_setzero_ps();
+  }
   const float* a = g.a + i0 * g.lda;  // row i0 of A
   const float* b = g.b + j0 * g.ldb;  // column j0 of B
   int64_t k = 0;
@@ -151,7 +155,9 @@ void with_count(int64_t n, F f) {
 constexpr int kBroadcastRows = 6;     // MR: 6 x 4 accumulators + 4 of B + 1 of A
 constexpr int kBroadcastVectors = 4;  // NV: 64 columns
 constexpr int64_t kBroadcastDepth = 128;
-constexpr int kDotRows = 4, kDotCols = 6;  // 24 accumulators + 4 of A + 1 of B; 1.4x 3 x 8
+// Dot tiles of 4 x 6: 24 accumulators + 4 rows of A + 1 column of B in
+// registers (1.2-1.4x faster than 3 x 8 tiles on x.Wᵀ at batch 32).
+constexpr int kDotRows = 4, kDotCols = 6;
 
 // The products of one block of k (rows [k0, k0 + kc) of B), all of C.
 inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
