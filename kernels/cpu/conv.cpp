@@ -367,15 +367,6 @@ __attribute__((target("avx2,fma"))) void gemm_dot_blocks(int64_t m, int64_t n, i
     }
 }
 
-// 6x2 blocks when m is a multiple of 6 (LeNet's conv1: 6 filters), else 4x3.
-void gemm_dot_avx2(int64_t m, int64_t n, int64_t len, int64_t images, const float* const* a, int64_t lda,
-                   const float* const* b, float* c, int64_t ldc) {
-  if (m % 6 == 0)
-    gemm_dot_blocks<6, 2>(m, n, len, images, a, lda, b, c, ldc);
-  else
-    gemm_dot_blocks<4, 3>(m, n, len, images, a, lda, b, c, ldc);
-}
-
 // GCC 12's avx512fintrin.h initialises its "undefined" vectors from
 // themselves, which -W(maybe-)uninitialized reports once inlined here (GCC
 // bug 105593): a false positive in a system header.
@@ -477,13 +468,16 @@ void gemm_small_a_simd(int64_t m, int64_t n, int64_t k, SmallA A, WideB b, WideC
   gemm_small_a_avx2(m, n, k, A, b, c, accumulate);
 }
 
+// Dot blocks of 6x2 when m is a multiple of 6 (LeNet's conv1: 6 filters),
+// else 4x3.
 void gemm_dot_simd(int64_t m, int64_t n, int64_t len, int64_t images, const float* const* a, int64_t lda,
                    const float* const* b, float* c, int64_t ldc) {
-  if (!has_avx512f()) return gemm_dot_avx2(m, n, len, images, a, lda, b, c, ldc);
-  if (m % 6 == 0)
-    gemm_dot_blocks_avx512<6, 2>(m, n, len, images, a, lda, b, c, ldc);
-  else
-    gemm_dot_blocks_avx512<4, 3>(m, n, len, images, a, lda, b, c, ldc);
+  const bool by_6 = m % 6 == 0;
+  if (has_avx512f())
+    return by_6 ? gemm_dot_blocks_avx512<6, 2>(m, n, len, images, a, lda, b, c, ldc)
+                : gemm_dot_blocks_avx512<4, 3>(m, n, len, images, a, lda, b, c, ldc);
+  by_6 ? gemm_dot_blocks<6, 2>(m, n, len, images, a, lda, b, c, ldc)
+       : gemm_dot_blocks<4, 3>(m, n, len, images, a, lda, b, c, ldc);
 }
 
 bool has_avx2_fma() {
@@ -495,6 +489,8 @@ bool has_avx2_fma() {
   }();
   return yes;
 }
+
+#undef NABLA_ROW_BLOCK
 
 #endif  // NABLA_CONV_AVX2
 

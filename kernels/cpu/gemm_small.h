@@ -192,19 +192,18 @@ inline void gemm_by_broadcast(const GemmArgs<float>& g) {
   }
 }
 
+// Every row tile of the column tile [j0, j0 + NR).
+template <int NR>
+void dots_column(const GemmArgs<float>& g, int64_t j0) {
+  int64_t i0 = 0;
+  for (; i0 + kDotRows <= g.m; i0 += kDotRows) tile_dots<kDotRows, NR>(g, i0, j0);
+  with_count<kDotRows - 1>(g.m - i0, [&](auto mr) { tile_dots<decltype(mr)::value, NR>(g, i0, j0); });
+}
+
 inline void gemm_dots(const GemmArgs<float>& g) {
   int64_t j0 = 0;
-  for (; j0 + kDotCols <= g.n; j0 += kDotCols) {
-    int64_t i0 = 0;
-    for (; i0 + kDotRows <= g.m; i0 += kDotRows) tile_dots<kDotRows, kDotCols>(g, i0, j0);
-    with_count<kDotRows - 1>(g.m - i0, [&](auto mr) { tile_dots<decltype(mr)::value, kDotCols>(g, i0, j0); });
-  }
-  with_count<kDotCols - 1>(g.n - j0, [&](auto nr) {
-    int64_t i0 = 0;
-    for (; i0 + kDotRows <= g.m; i0 += kDotRows) tile_dots<kDotRows, decltype(nr)::value>(g, i0, j0);
-    with_count<kDotRows - 1>(g.m - i0,
-                             [&](auto mr) { tile_dots<decltype(mr)::value, decltype(nr)::value>(g, i0, j0); });
-  });
+  for (; j0 + kDotCols <= g.n; j0 += kDotCols) dots_column<kDotCols>(g, j0);
+  with_count<kDotCols - 1>(g.n - j0, [&](auto nr) { dots_column<decltype(nr)::value>(g, j0); });
 }
 
 // Which products these kernels take: the ones where they beat Eigen's
