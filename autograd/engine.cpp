@@ -17,8 +17,8 @@ namespace nabla::autograd {
 namespace detail {
 
 template <class Ref>
-void attach_impl(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Ref* inputs,
-                 size_t num_inputs, const Ref* saved, size_t num_saved) {
+void attach_impl(RefPtr<Node>&& node, const char* name, const Tensor& out, const Ref* inputs, size_t num_inputs,
+                 const Ref* saved, size_t num_saved) {
   node->name = name;
   node->inputs.resize(num_inputs);
   for (size_t i = 0; i < num_inputs; ++i) {
@@ -39,13 +39,13 @@ void attach_impl(std::shared_ptr<Node>&& node, const char* name, const Tensor& o
   out.impl()->grad_fn = std::move(node);  // a move: no reference-count traffic
 }
 
-void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out,
+void attach(RefPtr<Node>&& node, const char* name, const Tensor& out,
             const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
             const std::reference_wrapper<const Tensor>* saved, size_t num_saved) {
   attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
 
-void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs, size_t num_inputs,
+void attach(RefPtr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs, size_t num_inputs,
             const Tensor* saved, size_t num_saved) {
   attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
@@ -161,7 +161,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   // 1. Seed the outputs' gradients and find every node reachable from them,
   //    counting for each how many edges lead into it.
   std::vector<Node*> stack;
-  std::vector<std::shared_ptr<Node>> roots;
+  std::vector<RefPtr<Node>> roots;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& y = outputs[i];
     NABLA_CHECK(y.defined() && y.requires_grad(), "backward", "output ", i,
@@ -234,7 +234,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         Tensor r = hook(g);
         if (r.defined()) g = r;
       }
-      if (auto kept = n->extras->retained.lock()) kept->grad = (create_graph ? g : g.detach()).impl_ptr();
+      if (TensorImpl* kept = n->extras->retained) kept->grad = (create_graph ? g : g.detach()).impl_ptr();
     }
     if (g.defined() && capture) {
       auto it = capture->nodes.find(n);

@@ -17,6 +17,7 @@
 #include <optional>
 #include <vector>
 
+#include "../tensor/pool.h"
 #include "../tensor/tensor.h"
 
 namespace nabla::autograd {
@@ -36,13 +37,13 @@ struct Grads : SmallVector<Tensor, 3> {
 };
 
 struct Edge {
-  std::shared_ptr<Node> node;        // the input was made by this op...
-  std::shared_ptr<TensorImpl> leaf;  // ...or is this leaf (grad accumulates here)
+  RefPtr<Node> node;        // the input was made by this op...
+  RefPtr<TensorImpl> leaf;  // ...or is this leaf (grad accumulates here)
   bool connected() const { return node || leaf; }
 };
 
 struct SavedVersion {
-  std::shared_ptr<Storage> storage;
+  RefPtr<Storage> storage;
   uint32_t version;
 };
 
@@ -51,8 +52,10 @@ struct SavedVersion {
 // recorded op's objects are what a long graph's backward streams through
 // the caches, so every byte saved per node is time saved per op.
 struct NodeExtras {
-  std::vector<TensorHook> hooks;       // register_hook() on the (non-leaf) output
-  std::weak_ptr<TensorImpl> retained;  // retain_grad() on the output
+  std::vector<TensorHook> hooks;  // register_hook() on the (non-leaf) output
+  // retain_grad() on the output: that tensor, which clears this pointer
+  // when it dies (ref_destroy in tensor/tensor.cpp).
+  TensorImpl* retained = nullptr;
   // Set by view ops whose input gradient is dy placed in a window of zeros
   // (slice, select): window(g) is that window of a tensor shaped like the
   // input. The engine then adds dy into the input's gradient buffer in place
@@ -71,6 +74,8 @@ struct Node {
   bool released = false;  // closure freed after a backward without retain_graph
   Tensor grad;
   std::unique_ptr<NodeExtras> extras;  // null for almost every node
+  RefCount refs;
+  uint32_t block_bytes = 0;  // the size of the pooled block it sits in (make_node)
 
   SmallVector<Edge, 2> inputs;
   SmallVector<SavedVersion, 2> saved;
@@ -127,6 +132,13 @@ void dispose(T& obj) {
 }
 }  // namespace detail
 
+// Destroys n and frees its block (RefPtr calls it when the last reference goes).
+inline void ref_destroy(Node* n) {
+  const size_t bytes = n->block_bytes;
+  n->~Node();
+  ::nabla::detail::pool_deallocate(n, bytes);
+}
+
 template <class F>
 struct FunctionNode final : Node {
   std::optional<F> fn;
@@ -141,5 +153,14 @@ struct FunctionNode final : Node {
     detail::dispose(inputs);
   }
 };
+
+// A node running `backward`, in a pooled block.
+template <class F>
+RefPtr<Node> make_node(F&& backward) {
+  using N = FunctionNode<std::decay_t<F>>;
+  N* n = ::nabla::detail::pool_new<N>(std::forward<F>(backward));
+  n->block_bytes = sizeof(N);
+  return RefPtr<Node>::adopt(n);
+}
 
 }  // namespace nabla::autograd

@@ -29,7 +29,6 @@
 #include <memory>
 #include <type_traits>
 
-#include "../tensor/pool.h"
 #include "anomaly.h"
 #include "grad_mode.h"
 #include "node.h"
@@ -54,10 +53,10 @@ bool any_requires_grad(const Ref* inputs, size_t n) {
     if (get(inputs[i]).requires_grad()) return true;
   return false;
 }
-void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out,
+void attach(RefPtr<Node>&& node, const char* name, const Tensor& out,
             const std::reference_wrapper<const Tensor>* inputs, size_t num_inputs,
             const std::reference_wrapper<const Tensor>* saved, size_t num_saved);
-void attach(std::shared_ptr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs, size_t num_inputs,
+void attach(RefPtr<Node>&& node, const char* name, const Tensor& out, const Tensor* inputs, size_t num_inputs,
             const Tensor* saved, size_t num_saved);
 }  // namespace detail
 
@@ -65,8 +64,8 @@ template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.begin(), inputs.size())) return out;
-  std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
-  detail::attach(std::move(node), name, out, inputs.begin(), inputs.size(), saved.begin(), saved.size());
+  detail::attach(make_node(std::forward<F>(backward)), name, out, inputs.begin(), inputs.size(), saved.begin(),
+                 saved.size());
   return out;
 }
 
@@ -76,8 +75,8 @@ Tensor record(const char* name, const Tensor& out, const std::vector<Tensor>& in
               F&& backward) {
   if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");
   if (!GradMode::is_enabled() || !detail::any_requires_grad(inputs.data(), inputs.size())) return out;
-  std::shared_ptr<Node> node = ::nabla::detail::make_pooled<FunctionNode<std::decay_t<F>>>(std::forward<F>(backward));
-  detail::attach(std::move(node), name, out, inputs.data(), inputs.size(), saved.data(), saved.size());
+  detail::attach(make_node(std::forward<F>(backward)), name, out, inputs.data(), inputs.size(), saved.data(),
+                 saved.size());
   return out;
 }
 

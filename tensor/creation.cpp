@@ -186,13 +186,13 @@ Tensor from_blob(void* data, const Shape& shape, const Shape& strides, DType dty
   NABLA_CHECK(shape.size() == strides.size(), "from_blob", "shape ", shape_str(shape), " and strides ",
               shape_str(strides), " differ in length");
   NABLA_CHECK(data != nullptr || nabla::numel(shape) == 0, "from_blob", "null data pointer");
-  auto storage = detail::make_pooled<Storage>();
+  RefPtr<Storage> storage = Storage::make_empty();
   storage->data = data;
   int64_t extent = 1;
   for (size_t i = 0; i < shape.size(); ++i) extent += (shape[i] - 1) * strides[i];
   storage->nbytes = static_cast<size_t>(nabla::numel(shape) ? extent : 0) * dtype_size(dtype);
   if (deleter) storage->deleter = std::make_unique<std::function<void(void*)>>(std::move(deleter));
-  auto impl = detail::make_pooled<TensorImpl>();
+  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());
   impl->storage = std::move(storage);
   impl->shape = shape;
   impl->strides = strides;

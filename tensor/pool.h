@@ -1,14 +1,13 @@
-// make_pooled<T>(args...): std::make_shared, but the memory (object and
-// control block in one block) comes from a per-thread free list.
+// pool_allocate / pool_deallocate: memory blocks for the small objects every
+// recorded op makes and frees a moment later (a TensorImpl with its Storage,
+// an autograd Node), from per-thread free lists.
 //
-// Why: every recorded op creates a TensorImpl, a Storage and an autograd
-// Node and frees them a moment later, thousands at a time. Those bursts
-// overflow malloc's small per-thread caches and take its slow path; a free
-// list of exactly-sized blocks makes both ends a few instructions.
+// Why: those objects come and go thousands at a time. Such bursts overflow
+// malloc's small per-thread caches and take its slow path; a free list of
+// exactly-sized blocks makes both ends a few instructions.
 // (Internal header: not part of the public API.)
 #pragma once
 #include <cstddef>
-#include <memory>
 #include <new>
 #include <utility>
 
@@ -25,37 +24,29 @@ constexpr size_t pool_class(size_t bytes) { return (bytes + kPoolClassBytes - 1)
 void* pool_get(size_t cls);  // a block of class `cls`
 void pool_put(void* p, size_t cls);
 
-template <class T>
-struct PoolAllocator {
-  using value_type = T;
-  PoolAllocator() = default;
-  template <class U>
-  PoolAllocator(const PoolAllocator<U>&) {}  // NOLINT: rebinding, as allocate_shared needs
-  static_assert(alignof(T) <= 16, "pooled blocks are 16-byte aligned");
-  static constexpr bool kPooled = sizeof(T) <= kMaxPooledBytes;
-  T* allocate(size_t n) {
-    if (kPooled && n == 1) return static_cast<T*>(pool_get(pool_class(sizeof(T))));
-    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(16)));
-  }
-  void deallocate(T* p, size_t n) {
-    if (kPooled && n == 1)
-      pool_put(p, pool_class(sizeof(T)));
-    else
-      ::operator delete(p, std::align_val_t(16));
-  }
-  template <class U>
-  bool operator==(const PoolAllocator<U>&) const {
-    return true;
-  }
-  template <class U>
-  bool operator!=(const PoolAllocator<U>&) const {
-    return false;
-  }
-};
+// A 16-byte aligned block of `bytes`; give it back with the same size.
+inline void* pool_allocate(size_t bytes) {
+  if (bytes <= kMaxPooledBytes) return pool_get(pool_class(bytes));
+  return ::operator new(bytes, std::align_val_t(16));
+}
+inline void pool_deallocate(void* p, size_t bytes) {
+  if (bytes <= kMaxPooledBytes)
+    pool_put(p, pool_class(bytes));
+  else
+    ::operator delete(p, std::align_val_t(16));
+}
 
+// new T(args...) in a pooled block; the block goes back if T's constructor throws.
 template <class T, class... Args>
-std::shared_ptr<T> make_pooled(Args&&... args) {
-  return std::allocate_shared<T>(PoolAllocator<T>(), std::forward<Args>(args)...);
+T* pool_new(Args&&... args) {
+  static_assert(alignof(T) <= 16, "pooled blocks are 16-byte aligned");
+  void* block = pool_allocate(sizeof(T));
+  try {
+    return new (block) T(std::forward<Args>(args)...);
+  } catch (...) {
+    pool_deallocate(block, sizeof(T));
+    throw;
+  }
 }
 
 }  // namespace nabla::detail

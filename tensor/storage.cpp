@@ -26,36 +26,46 @@ Storage::~Storage() {
 namespace {
 // CUDA memory comes from the backend's caching allocator, never from the
 // inline buffer (that one is host memory).
-std::shared_ptr<Storage> allocate_cuda(size_t nbytes, Device device) {
+void take_cuda_memory(Storage& s, size_t nbytes, Device device) {
   NABLA_CHECK(cuda::built_with_cuda(), "allocate", "device ", device.str(),
               " is not available: this build of nabla has no CUDA backend (configure with -DNABLA_CUDA=ON)");
   NABLA_CHECK(cuda::is_available(), "allocate", "device ", device.str(),
               " is not available: no CUDA device or driver was found (cuda::is_available() is false)");
   NABLA_CHECK(device.index >= 0 && device.index < cuda::device_count(), "allocate", "device ", device.str(),
               " does not exist: ", cuda::device_count(), " CUDA device(s) present");
-  auto s = detail::make_pooled<Storage>();
-  s->nbytes = nbytes;
-  s->device = device;
 #ifdef NABLA_CUDA_RUNTIME
-  s->data = cuda::detail::allocate(nbytes, device.index);
-  s->from_allocator = true;
+  s.data = cuda::detail::allocate(nbytes, device.index);
+  s.from_allocator = true;
+#else
+  (void)s;
+  (void)nbytes;
 #endif
-  return s;
 }
 }  // namespace
 
-std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
-  if (__builtin_expect(device.is_cuda(), 0)) return allocate_cuda(nbytes, device);
-  auto s = detail::make_pooled<Storage>();
-  s->nbytes = nbytes;
-  s->device = device;
-  if (nbytes <= kInlineBytes) {
-    s->data = s->inline_data;
+void Storage::take_memory(size_t bytes, Device where) {
+  nbytes = bytes;
+  device = where;
+  if (__builtin_expect(where.is_cuda(), 0)) {
+    take_cuda_memory(*this, bytes, where);
+  } else if (bytes <= kInlineBytes) {
+    data = inline_data;
   } else {
-    s->data = cpu_allocator::allocate(nbytes);
-    s->from_allocator = true;
+    data = cpu_allocator::allocate(bytes);
+    from_allocator = true;
   }
+}
+
+RefPtr<Storage> Storage::make_empty() {
+  auto s = RefPtr<Storage>::adopt(detail::pool_new<Storage>());
+  s->block_bytes = sizeof(Storage);
   return s;
+}
+
+void ref_destroy(Storage* s) {
+  const size_t bytes = s->block_bytes;
+  s->~Storage();
+  detail::pool_deallocate(s, bytes);
 }
 
 }  // namespace nabla

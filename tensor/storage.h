@@ -2,6 +2,11 @@
 // It also carries the version counter: every in-place write bumps it, so
 // autograd can tell when a tensor saved for backward was changed (see
 // autograd/node.h). Views share storage, hence share the counter.
+//
+// Owned through RefPtr (ref_ptr.h). A fresh tensor's Storage and its
+// TensorImpl share one memory block (tensor/tensor.cpp), with the Storage
+// at its start: the block is freed when the Storage is, since views may
+// keep the memory alive after the tensor that made it is gone.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -9,10 +14,13 @@
 #include <memory>
 
 #include "device.h"
+#include "ref_ptr.h"
 
 namespace nabla {
 
 struct Storage {
+  RefCount refs;
+  uint32_t block_bytes = 0;  // the size of the pooled block this Storage starts
   void* data = nullptr;
   size_t nbytes = 0;
   Device device;
@@ -31,8 +39,14 @@ struct Storage {
   Storage& operator=(const Storage&) = delete;
   ~Storage();
 
-  // nbytes of fresh memory on `device` from that device's caching allocator.
-  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+  // A Storage of its own (not in a tensor's block), pointing at nothing yet.
+  static RefPtr<Storage> make_empty();
+  // Points this (fresh, empty) Storage at nbytes of memory on `device`: the
+  // inline buffer when it fits, else the device's caching allocator.
+  void take_memory(size_t nbytes, Device device);
 };
+
+// Destroys s and frees its block (RefPtr calls it when the last reference goes).
+void ref_destroy(Storage* s);
 
 }  // namespace nabla

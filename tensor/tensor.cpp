@@ -2,6 +2,8 @@
 // (Differentiable methods live beside their backward in autograd/ops/.)
 #include "tensor.h"
 
+#include <new>
+
 #include "../autograd/engine.h"
 #include "../autograd/grad_mode.h"
 #include "../autograd/node.h"
@@ -14,10 +16,34 @@ namespace nabla {
 
 using detail::kview;
 
+// A fresh tensor's TensorImpl and Storage share one pooled block: one
+// allocation per op output instead of two. The Storage comes first, and the
+// block is freed with it: views may keep the memory alive after the tensor
+// that made it is gone. The TensorImpl holds a second reference to this
+// "home" storage besides its `storage` field, so that the block outlives
+// the TensorImpl even when that field is pointed elsewhere (Module::to does).
+namespace {
+constexpr size_t kImplOffset = (sizeof(Storage) + alignof(TensorImpl) - 1) / alignof(TensorImpl) * alignof(TensorImpl);
+constexpr size_t kFreshBlockBytes = kImplOffset + sizeof(TensorImpl);
+static_assert(alignof(Storage) <= 16 && alignof(TensorImpl) <= 16, "pooled blocks are 16-byte aligned");
+
+Storage* home_storage(TensorImpl* t) {
+  return std::launder(reinterpret_cast<Storage*>(reinterpret_cast<char*>(t) - kImplOffset));
+}
+}  // namespace
+
 Tensor empty(const Shape& shape, DType dtype, Device device) {
+  void* block = detail::pool_allocate(kFreshBlockBytes);
+  auto* storage = new (block) Storage();  // neither constructor throws
+  auto* impl = new (static_cast<char*>(block) + kImplOffset) TensorImpl();
+  storage->block_bytes = kFreshBlockBytes;
+  storage->refs.increment();  // the home reference
+  impl->in_storage_block = true;
+  impl->storage = RefPtr<Storage>::adopt(storage);
+  Tensor t(RefPtr<TensorImpl>::adopt(impl));  // from here on, a throw frees both
+
   // Every op's output is made here, so the strides, the element count and
   // the check for negative sizes share one pass over the shape.
-  auto impl = detail::make_pooled<TensorImpl>();
   impl->shape = shape;
   impl->strides.resize_for_overwrite(shape.size());
   int64_t stride = 1;
@@ -31,15 +57,29 @@ Tensor empty(const Shape& shape, DType dtype, Device device) {
   }
   NABLA_CHECK(!negative, "empty", "negative dimension in shape ", shape_str(shape));
   const int64_t count = zero ? 0 : stride;
-  impl->storage = Storage::allocate(static_cast<size_t>(count) * dtype_size(dtype), device);
+  storage->take_memory(static_cast<size_t>(count) * dtype_size(dtype), device);
   impl->dtype = dtype;
-  return Tensor(std::move(impl));
+  return t;
 }
 
-Tensor::Tensor(Tensor&& other) noexcept : impl_(std::move(other.impl_)) {}
-Tensor& Tensor::operator=(Tensor&& other) noexcept {
-  impl_ = std::move(other.impl_);
-  return *this;
+// Defined here, not "= default" in the class, so that value-initialisation
+// runs the member initialisers instead of zero-filling the object first:
+// one of these is made per op.
+TensorImpl::TensorImpl() = default;
+TensorImpl::~TensorImpl() = default;
+
+void ref_destroy(TensorImpl* t) {
+  // A node that keeps this tensor's gradient (retain_grad) must not write
+  // to it any more.
+  if (__builtin_expect(t->retains_grad, 0) && t->grad_fn && t->grad_fn->extras) t->grad_fn->extras->retained = nullptr;
+  if (!t->in_storage_block) {
+    t->~TensorImpl();
+    detail::pool_deallocate(t, sizeof(TensorImpl));
+    return;
+  }
+  Storage* home = home_storage(t);
+  t->~TensorImpl();
+  if (home->refs.decrement()) ref_destroy(home);  // frees the block t sat in
 }
 
 int64_t Tensor::size(int64_t axis) const { return shape()[wrap_axis(axis, ndim(), "size")]; }
@@ -88,7 +128,7 @@ void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) 
 }
 
 Tensor Tensor::detach() const {
-  auto impl = detail::make_pooled<TensorImpl>();
+  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());
   impl->storage = impl_->storage;
   impl->shape = impl_->shape;
   impl->strides = impl_->strides;
@@ -107,7 +147,7 @@ void Tensor::register_hook(TensorHook hook) const {
 
 void Tensor::retain_grad() const {
   NABLA_CHECK(requires_grad(), "retain_grad", "the tensor does not require grad");
-  if (impl_->grad_fn) impl_->grad_fn->extra().retained = impl_;
+  if (impl_->grad_fn) impl_->grad_fn->extra().retained = impl_.get();  // cleared if this tensor dies first
   impl_->retains_grad = true;
 }
 

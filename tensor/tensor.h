@@ -1,4 +1,4 @@
-// Tensor: a cheap handle (one shared pointer) to a TensorImpl, which holds the
+// Tensor: a cheap handle (one RefPtr, ref_ptr.h) to a TensorImpl, which holds the
 // view (shape, strides, offset, dtype) of a Storage plus autograd metadata.
 //
 // Copying a Tensor copies the handle, not the data: `Tensor b = a;` makes b
@@ -19,6 +19,7 @@
 #include "device.h"
 #include "dtype.h"
 #include "error.h"
+#include "ref_ptr.h"
 #include "shape.h"
 #include "storage.h"
 
@@ -33,38 +34,36 @@ struct Node;
 using TensorHook = std::function<Tensor(const Tensor&)>;
 
 struct TensorImpl {
-  // User-provided (not "= default"), so make_shared's value-initialisation
-  // runs the member initialisers below instead of zero-filling the object
-  // first: one of these is made per op.
-  TensorImpl() {}  // NOLINT(modernize-use-equals-default)
+  // Both out of line (tensor/tensor.cpp): they may free the autograd Node,
+  // which this header does not define.
+  TensorImpl();
+  ~TensorImpl();
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
 
-  std::shared_ptr<Storage> storage;
+  RefCount refs;
+  bool in_storage_block = false;  // made by empty(): sits in its Storage's memory block
+  RefPtr<Storage> storage;
   Shape shape;
   Shape strides;       // in elements
   int64_t offset = 0;  // in elements, from storage->data
   DType dtype = DType::Float32;
 
   // autograd metadata (autograd/README.md tells the story)
-  bool requires_grad = false;               // set on leaves by the user
-  bool retains_grad = false;                // non-leaf keeps its .grad
-  std::shared_ptr<autograd::Node> grad_fn;  // the op that produced this tensor
-  std::shared_ptr<TensorImpl> grad;         // accumulated gradient (leaves)
-  std::vector<TensorHook> hooks;            // leaf hooks (non-leaf hooks live on grad_fn)
+  bool requires_grad = false;      // set on leaves by the user
+  bool retains_grad = false;       // non-leaf keeps its .grad
+  RefPtr<autograd::Node> grad_fn;  // the op that produced this tensor
+  RefPtr<TensorImpl> grad;         // accumulated gradient (leaves)
+  std::vector<TensorHook> hooks;   // leaf hooks (non-leaf hooks live on grad_fn)
 };
+
+// Destroys t and frees its memory (RefPtr calls it when the last handle goes).
+void ref_destroy(TensorImpl* t);
 
 class Tensor {
  public:
   Tensor() = default;  // an undefined tensor: no data; used for "no gradient"
-  explicit Tensor(std::shared_ptr<TensorImpl> impl) : impl_(std::move(impl)) {}
-  Tensor(const Tensor&) = default;
-  Tensor& operator=(const Tensor&) = default;
-  // Moves are compiled in the library, not inline in the caller: `y = y + w`
-  // moves a handle the library has just written, and an inline move may read
-  // it with one 16-byte load where the library wrote two 8-byte stores - a
-  // store-forwarding stall that costs more than the call (CMakeLists.txt).
-  Tensor(Tensor&& other) noexcept;
-  Tensor& operator=(Tensor&& other) noexcept;
-  ~Tensor() = default;
+  explicit Tensor(RefPtr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- metadata -----------------------------------------------------------
   bool defined() const { return impl_ != nullptr; }
@@ -92,8 +91,8 @@ class Tensor {
   T item() const;
 
   TensorImpl* impl() const { return impl_.get(); }
-  const std::shared_ptr<TensorImpl>& impl_ptr() const { return impl_; }
-  const std::shared_ptr<Storage>& storage() const { return impl_->storage; }
+  const RefPtr<TensorImpl>& impl_ptr() const { return impl_; }
+  const RefPtr<Storage>& storage() const { return impl_->storage; }
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
   // Bumped by every in-place write; shared by views of one storage.
   uint32_t version() const { return impl_->storage->version; }
@@ -106,7 +105,7 @@ class Tensor {
   Tensor grad() const { return Tensor(impl_->grad); }
   void set_grad(const Tensor& g) const { impl_->grad = g.impl_; }
   void zero_grad() const;  // drops .grad, as PyTorch's set_to_none=True
-  const std::shared_ptr<autograd::Node>& grad_fn() const { return impl_->grad_fn; }
+  const RefPtr<autograd::Node>& grad_fn() const { return impl_->grad_fn; }
   // Gradient of this tensor with respect to every leaf that requires grad,
   // accumulated (+=) into their .grad. `grad` defaults to ones for a
   // one-element tensor. See autograd/engine.h for retain_graph/create_graph.
@@ -173,7 +172,7 @@ class Tensor {
   std::string str() const;
 
  private:
-  std::shared_ptr<TensorImpl> impl_;
+  RefPtr<TensorImpl> impl_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t);

@@ -16,7 +16,7 @@ using autograd::Grads;
 using autograd::record;
 
 Tensor as_strided_view(const Tensor& x, const Shape& shape, const Shape& strides, int64_t offset) {
-  auto impl = detail::make_pooled<TensorImpl>();
+  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());
   impl->storage = x.storage();
   impl->shape = shape;
   impl->strides = strides;

@@ -101,6 +101,21 @@ TEST_CASE("tensor hooks see and can replace gradients; retain_grad keeps non-lea
   REQUIRE(leaf_calls == 1);
 }
 
+TEST_CASE("retain_grad on a tensor that dies before backward", "[autograd]") {
+  // h's node outlives h (y's graph still leads through it; `+ 1.0` saves
+  // nothing, so nothing else holds h): the engine must not write a
+  // gradient into the freed tensor.
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  Tensor y;
+  {
+    Tensor h = x * 3.0;
+    h.retain_grad();
+    y = (h + 1.0).sum();
+  }
+  y.backward();
+  REQUIRE(allclose(x.grad(), tensor({3.0, 3.0})));
+}
+
 TEST_CASE("in-place change to a saved tensor is an error at backward, naming the op", "[autograd]") {
   Tensor w = tensor({1.0, 2.0}).requires_grad_();
   Tensor x = tensor({3.0, 4.0});

@@ -3,6 +3,8 @@
 #include <nabla/tensor/eigen.h>
 #include <Eigen/Core>
 #include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
 
 #include "helpers.h"
 
@@ -117,6 +119,49 @@ TEST_CASE("views share storage; contiguous copies only when needed", "[tensor][v
     x.select(0, 0).fill_(-1.0);
   }
   REQUIRE(values(x.select(0, 0)) == std::vector<double>{-1, -1, -1, -1});
+}
+
+TEST_CASE("ownership: views outlive their base, handles count, threads share safely", "[tensor][view]") {
+  // A fresh tensor's TensorImpl and Storage share one memory block; a view
+  // keeps the data alive after the tensor that made it is gone.
+  Tensor view;
+  {
+    Tensor base = arange(6, TensorOptions(kFloat32));   // 24 bytes: inline, in the block itself
+    Tensor big = arange(100, TensorOptions(kFloat32));  // 400 bytes: from the caching allocator
+    view = base.reshape({2, 3}).t();
+    // base's storage field, its block's "home" reference (tensor/tensor.cpp), the view.
+    REQUIRE(base.storage().use_count() == 3);
+    Tensor tail = big.narrow(0, 90, 10);
+    big = Tensor();  // the last handle to big's TensorImpl goes; its storage stays
+    REQUIRE(values(tail) == std::vector<double>{90, 91, 92, 93, 94, 95, 96, 97, 98, 99});
+  }
+  REQUIRE(values(view.contiguous()) == std::vector<double>{0, 3, 1, 4, 2, 5});
+
+  // Handles are counted: copies share one TensorImpl.
+  Tensor a = zeros({4});
+  REQUIRE(a.impl_ptr().use_count() == 1);
+  {
+    Tensor b = a;
+    REQUIRE(a.impl_ptr().use_count() == 2);
+    REQUIRE(b.is_same(a));
+  }
+  REQUIRE(a.impl_ptr().use_count() == 1);
+
+  // Copies made and dropped on several threads at once: the counts must
+  // end where they started (atomic updates once a second thread exists).
+  Tensor shared = ones({3});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&shared] {
+      for (int i = 0; i < 20000; ++i) {
+        Tensor copy = shared;
+        Tensor view2 = copy.reshape({3, 1});
+        (void)view2;
+      }
+    });
+  for (auto& th : threads) th.join();
+  REQUIRE(shared.impl_ptr().use_count() == 1);
+  REQUIRE(shared.storage().use_count() == 2);  // the storage field and the home reference, as before
 }
 
 TEST_CASE("element sizes of every dtype", "[tensor][dtype]") {
