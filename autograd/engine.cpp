@@ -50,40 +50,6 @@ void attach(RefPtr<Node>&& node, const char* name, const Tensor& out, const Tens
   attach_impl(std::move(node), name, out, inputs, num_inputs, saved, num_saved);
 }
 
-namespace {
-constexpr int kMaxDisposeDepth = 64;
-__attribute__((tls_model("initial-exec"))) thread_local int dispose_depth = 0;
-// The queue is a thread_local with a destructor, so every access goes
-// through a __tls_get_addr call; the plain counter beside it tells the hot
-// path (every node freed) that there is nothing queued without touching it.
-__attribute__((tls_model("initial-exec"))) thread_local size_t trash_queued = 0;
-thread_local std::vector<std::unique_ptr<Trash>> trash;
-}  // namespace
-
-bool enter_dispose() {
-  if (dispose_depth >= kMaxDisposeDepth) return false;
-  ++dispose_depth;
-  return true;
-}
-
-void leave_dispose() {
-  if (dispose_depth == 1 && trash_queued > 0) {
-    // Back at the top: destroy what deeper levels queued, each at depth 1.
-    while (!trash.empty()) {
-      std::unique_ptr<Trash> t = std::move(trash.back());
-      trash.pop_back();
-      --trash_queued;
-      t.reset();
-    }
-  }
-  --dispose_depth;
-}
-
-void defer(std::unique_ptr<Trash> t) {
-  trash.push_back(std::move(t));
-  ++trash_queued;
-}
-
 }  // namespace detail
 
 // ---- the engine --------------------------------------------------------------

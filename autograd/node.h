@@ -75,7 +75,8 @@ struct Node {
   Tensor grad;
   std::unique_ptr<NodeExtras> extras;  // null for almost every node
   RefCount refs;
-  uint32_t block_bytes = 0;  // the size of the pooled block it sits in (make_node)
+  uint32_t block_bytes = 0;     // the size of the pooled block it sits in (make_node)
+  Node* next_doomed = nullptr;  // the list of nodes waiting to be destroyed (ref_destroy)
 
   SmallVector<Edge, 2> inputs;
   SmallVector<SavedVersion, 2> saved;
@@ -94,50 +95,13 @@ struct Node {
   virtual void release() = 0;                 // frees the closure and what it captured
 };
 
-namespace detail {
-// Destroying a long chain of nodes would recurse once per node and overflow
-// the stack (a 100,000-op chain). dispose() destroys `obj` right away while
-// the recursion is shallow, and queues it for the outermost call otherwise.
-struct Trash {
-  virtual ~Trash() = default;
-};
-template <class T>
-struct TrashOf : Trash {
-  T value;
-  explicit TrashOf(T&& v) : value(std::move(v)) {}
-};
-bool enter_dispose();  // false when too deep: queue instead
-void leave_dispose();  // drains the queue when back at the top
-void defer(std::unique_ptr<Trash> t);
-
-// Destroys what `obj` holds, in place (no copy of the closure or edges).
-template <class F>
-void destroy_contents(std::optional<F>& fn) {
-  fn.reset();
-}
-template <class E, size_t N>
-void destroy_contents(SmallVector<E, N>& v) {
-  v.clear();
-}
-
-template <class T>
-void dispose(T& obj) {
-  if (!enter_dispose()) {
-    defer(std::make_unique<TrashOf<T>>(std::move(obj)));
-    destroy_contents(obj);
-    return;
-  }
-  destroy_contents(obj);
-  leave_dispose();
-}
-}  // namespace detail
-
-// Destroys n and frees its block (RefPtr calls it when the last reference goes).
-inline void ref_destroy(Node* n) {
-  const size_t bytes = n->block_bytes;
-  n->~Node();
-  ::nabla::detail::pool_deallocate(n, bytes);
-}
+// Destroys n and frees its block; RefPtr calls it when the last reference
+// goes. Destroying a node drops its edges and its closure, which may free
+// the nodes before it: done recursively, a 100,000-op chain would overflow
+// the stack. So a node whose last reference goes while another node is
+// being destroyed joins a per-thread list instead, and the outermost call
+// destroys the list one node at a time (autograd/node.cpp).
+void ref_destroy(Node* n);
 
 template <class F>
 struct FunctionNode final : Node {
@@ -145,12 +109,8 @@ struct FunctionNode final : Node {
   explicit FunctionNode(F&& f) : fn(std::move(f)) {}
   Grads apply(const Tensor& dy) override { return (*fn)(dy); }
   void release() override {
-    if (fn) detail::dispose(fn);  // destroys what the closure captured, without deep recursion
+    fn.reset();
     saved.clear();
-  }
-  ~FunctionNode() override {
-    release();
-    detail::dispose(inputs);
   }
 };
 
