@@ -76,7 +76,7 @@ void add_into_window(Node& n, const Tensor& g) {
   Tensor& acc = m.grad;
   if (!acc.defined())
     acc = zeros(m.shape, TensorOptions(m.dtype, m.device));
-  else if (!(acc.impl_ptr().use_count() == 1 && acc.storage().use_count() == 1 && acc.is_contiguous()))
+  else if (!(acc.impl_ptr().use_count() == 1 && acc.storage_is_exclusive() && acc.is_contiguous()))
     acc = acc.clone();
   Tensor window = n.extras->input_window(acc);
   window.add_(g);
@@ -101,7 +101,7 @@ void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_grap
     // Take g itself only if nobody else holds it and it is a plain dense
     // tensor; otherwise copy, so a later in-place accumulation can neither
     // write into someone else's tensor nor through a broadcast (stride-0) view.
-    bool exclusive = g.impl_ptr().use_count() <= 2 && g.storage().use_count() == 1 && g.is_contiguous();
+    bool exclusive = g.impl_ptr().use_count() <= 2 && g.storage_is_exclusive() && g.is_contiguous();
     leaf->grad = create_graph ? g.impl_ptr() : (exclusive ? g.detach() : g.detach().clone()).impl_ptr();
   } else if (!create_graph && !current.requires_grad()) {
     NoGradGuard guard;

@@ -82,6 +82,13 @@ void ref_destroy(TensorImpl* t) {
   if (home->refs.decrement()) ref_destroy(home);  // frees the block t sat in
 }
 
+bool Tensor::storage_is_exclusive() const {
+  // A fresh tensor's storage also counts the home reference of the block
+  // (see empty() above), unless the storage was since replaced.
+  const bool home = impl_->in_storage_block && home_storage(impl_.get()) == impl_->storage.get();
+  return impl_->storage.use_count() == (home ? 2 : 1);
+}
+
 int64_t Tensor::size(int64_t axis) const { return shape()[wrap_axis(axis, ndim(), "size")]; }
 
 bool Tensor::is_contiguous() const {

@@ -94,6 +94,10 @@ class Tensor {
   const RefPtr<TensorImpl>& impl_ptr() const { return impl_; }
   const RefPtr<Storage>& storage() const { return impl_->storage; }
   bool is_same(const Tensor& o) const { return impl_ == o.impl_; }
+  // True when no other TensorImpl (a view, a saved tensor's record) refers
+  // to this tensor's storage, so writing it in place is seen by this tensor's
+  // handles only. Autograd uses it to reuse gradient buffers.
+  bool storage_is_exclusive() const;
   // Bumped by every in-place write; shared by views of one storage.
   uint32_t version() const { return impl_->storage->version; }
   void bump_version() const { impl_->storage->version++; }

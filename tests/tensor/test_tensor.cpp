@@ -137,6 +137,16 @@ TEST_CASE("ownership: views outlive their base, handles count, threads share saf
   }
   REQUIRE(values(view.contiguous()) == std::vector<double>{0, 3, 1, 4, 2, 5});
 
+  // Only views and saved tensors make a storage shared, not handles.
+  Tensor fresh = zeros({5});
+  Tensor handle = fresh;
+  REQUIRE(fresh.storage_is_exclusive());
+  {
+    Tensor v = fresh.reshape({5, 1});
+    REQUIRE_FALSE(fresh.storage_is_exclusive());
+  }
+  REQUIRE(fresh.storage_is_exclusive());
+
   // Handles are counted: copies share one TensorImpl.
   Tensor a = zeros({4});
   REQUIRE(a.impl_ptr().use_count() == 1);
