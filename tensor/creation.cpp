@@ -5,7 +5,6 @@
 
 #include "../kernels/kernels.h"
 #include "kernel_view.h"
-#include "pool.h"
 
 namespace nabla {
 
@@ -192,12 +191,7 @@ Tensor from_blob(void* data, const Shape& shape, const Shape& strides, DType dty
   for (size_t i = 0; i < shape.size(); ++i) extent += (shape[i] - 1) * strides[i];
   storage->nbytes = static_cast<size_t>(nabla::numel(shape) ? extent : 0) * dtype_size(dtype);
   if (deleter) storage->deleter = std::make_unique<std::function<void(void*)>>(std::move(deleter));
-  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());
-  impl->storage = std::move(storage);
-  impl->shape = shape;
-  impl->strides = strides;
-  impl->dtype = dtype;
-  return Tensor(std::move(impl));
+  return tensor_over(std::move(storage), shape, strides, 0, dtype);
 }
 
 Tensor from_buffer(const void* data, const Shape& shape, DType dtype) {

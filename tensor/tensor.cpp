@@ -82,6 +82,16 @@ void ref_destroy(TensorImpl* t) {
   if (home->refs.decrement()) ref_destroy(home);  // frees the block t sat in
 }
 
+Tensor tensor_over(RefPtr<Storage> storage, const Shape& shape, const Shape& strides, int64_t offset, DType dtype) {
+  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());  // freed by ref_destroy above
+  impl->storage = std::move(storage);
+  impl->shape = shape;
+  impl->strides = strides;
+  impl->offset = offset;
+  impl->dtype = dtype;
+  return Tensor(std::move(impl));
+}
+
 bool Tensor::storage_is_exclusive() const {
   // A fresh tensor's storage also counts the home reference of the block
   // (see empty() above), unless the storage was since replaced.
@@ -134,15 +144,7 @@ void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) 
   autograd::backward({*this}, {grad}, retain_graph, create_graph);
 }
 
-Tensor Tensor::detach() const {
-  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());
-  impl->storage = impl_->storage;
-  impl->shape = impl_->shape;
-  impl->strides = impl_->strides;
-  impl->offset = impl_->offset;
-  impl->dtype = impl_->dtype;
-  return Tensor(std::move(impl));
-}
+Tensor Tensor::detach() const { return tensor_over(impl_->storage, shape(), strides(), offset(), dtype()); }
 
 void Tensor::register_hook(TensorHook hook) const {
   NABLA_CHECK(requires_grad(), "register_hook", "the tensor does not require grad, so no gradient will reach the hook");

@@ -224,4 +224,8 @@ class TensorIndex {
 // Makes a tensor of `shape` with fresh (uninitialised) memory.
 Tensor empty(const Shape& shape, DType dtype = kFloat32, Device device = Device::cpu());
 
+// A tensor looking at `storage` with this layout (strides and offset in
+// elements): how views, detach() and from_blob make their TensorImpl.
+Tensor tensor_over(RefPtr<Storage> storage, const Shape& shape, const Shape& strides, int64_t offset, DType dtype);
+
 }  // namespace nabla

@@ -5,7 +5,6 @@
 #include "../../kernels/kernels.h"
 #include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
-#include "../../tensor/pool.h"
 #include "../record.h"
 #include "arithmetic.h"
 #include "forward.h"
@@ -16,13 +15,7 @@ using autograd::Grads;
 using autograd::record;
 
 Tensor as_strided_view(const Tensor& x, const Shape& shape, const Shape& strides, int64_t offset) {
-  auto impl = RefPtr<TensorImpl>::adopt(detail::pool_new<TensorImpl>());
-  impl->storage = x.storage();
-  impl->shape = shape;
-  impl->strides = strides;
-  impl->offset = offset;
-  impl->dtype = x.dtype();
-  return Tensor(std::move(impl));
+  return tensor_over(x.storage(), shape, strides, offset, x.dtype());
 }
 
 namespace {
