@@ -89,26 +89,33 @@ inline void check_grad_shape(const Tensor& g, const Shape& expected, const char*
 
 // Accumulates g into a leaf's .grad, as PyTorch's AccumulateGrad:
 // in place when nothing else can see the buffer, so a steady training loop
-// reuses the same .grad memory every step.
+// reuses the same .grad memory every step. engine_refs: how many of g's
+// handles the engine itself holds (a gradient with more may be shared).
+void accumulate_unhooked(TensorImpl* leaf, const Tensor& g, bool create_graph, long engine_refs) {
+  if (!leaf->grad) {
+    // Take g itself only if nobody else holds it and it is a plain dense
+    // tensor; otherwise copy, so a later in-place accumulation can neither
+    // write into someone else's tensor nor through a broadcast (stride-0) view.
+    bool exclusive = g.impl_ptr().use_count() <= engine_refs && g.storage_is_exclusive() && g.is_contiguous();
+    leaf->grad = create_graph ? g.impl_ptr() : (exclusive ? g.detach() : g.detach().clone()).impl_ptr();
+  } else if (!create_graph && !leaf->grad->requires_grad) {
+    Tensor current(leaf->grad);
+    current.add_(g);  // not recorded: this .grad does not require grad
+  } else {
+    leaf->grad = (Tensor(leaf->grad) + g).impl_ptr();
+  }
+}
+
+// The same, after the leaf's hooks (if any) have had their say. grad: held
+// once by the engine (the closure's result, or the seed).
 void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_graph) {
+  if (leaf->hooks.empty()) return accumulate_unhooked(leaf, grad, create_graph, 1);
   Tensor g = grad;
   for (const TensorHook& hook : leaf->hooks) {
     Tensor r = hook(g);
     if (r.defined()) g = r;
   }
-  Tensor current(leaf->grad);
-  if (!current.defined()) {
-    // Take g itself only if nobody else holds it and it is a plain dense
-    // tensor; otherwise copy, so a later in-place accumulation can neither
-    // write into someone else's tensor nor through a broadcast (stride-0) view.
-    bool exclusive = g.impl_ptr().use_count() <= 2 && g.storage_is_exclusive() && g.is_contiguous();
-    leaf->grad = create_graph ? g.impl_ptr() : (exclusive ? g.detach() : g.detach().clone()).impl_ptr();
-  } else if (!create_graph && !current.requires_grad()) {
-    NoGradGuard guard;
-    current.add_(g);
-  } else {
-    leaf->grad = (current + g).impl_ptr();
-  }
+  accumulate_unhooked(leaf, g, create_graph, g.impl() == grad.impl() ? 2 : 1);
 }
 
 struct Capture {

@@ -37,14 +37,16 @@ class RefCount {
   RefCount(const RefCount&) = delete;
   RefCount& operator=(const RefCount&) = delete;
 
-  void increment() {
+  // Always inlined: a call would cost more than the count change itself,
+  // and GCC's heuristics leave some of these calls out of line.
+  [[gnu::always_inline]] void increment() {
     if (single_threaded())
       n_.store(n_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     else
       n_.fetch_add(1, std::memory_order_relaxed);
   }
   // True when this was the last reference.
-  bool decrement() {
+  [[gnu::always_inline]] bool decrement() {
     if (single_threaded()) {
       const int left = n_.load(std::memory_order_relaxed) - 1;
       n_.store(left, std::memory_order_relaxed);

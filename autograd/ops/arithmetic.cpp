@@ -17,8 +17,7 @@ using detail::binary_forward;
 using detail::scalar_forward;
 using kernels::BinaryOp;
 
-Tensor sum_to(Tensor g, const Shape& shape) {
-  if (g.shape() == shape) return g;
+Tensor detail::sum_to_reduce(const Tensor& g, const Shape& shape) {
   const size_t lead = g.shape().size() - shape.size();
   Shape axes;
   for (size_t d = 0; d < g.shape().size(); ++d)

@@ -38,7 +38,15 @@ Tensor minimum(const Tensor& a, double s);
 
 // Reduces a broadcast gradient back to `shape`: sums the leading dims that
 // broadcasting added and the dims where `shape` has 1. Differentiable.
-Tensor sum_to(Tensor g, const Shape& shape);  // by value: a temporary moves through
+// Most calls (every binary op's backward, without broadcasting) find the
+// shapes equal: that test is inline, the reduction out of line.
+namespace detail {
+Tensor sum_to_reduce(const Tensor& g, const Shape& shape);
+}
+inline Tensor sum_to(Tensor g, const Shape& shape) {  // by value: a temporary moves through
+  if (g.shape() == shape) return g;
+  return detail::sum_to_reduce(g, shape);
+}
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

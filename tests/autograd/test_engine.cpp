@@ -101,6 +101,20 @@ TEST_CASE("tensor hooks see and can replace gradients; retain_grad keeps non-lea
   REQUIRE(leaf_calls == 1);
 }
 
+TEST_CASE("a leaf hook's result that the hook also keeps is copied into .grad, not adopted", "[autograd][engine]") {
+  // The engine adopts an exclusive gradient as .grad and adds later ones into
+  // it in place; a tensor the hook still holds must not be written through.
+  Tensor x = tensor({1.0, 2.0}).requires_grad_();
+  std::vector<Tensor> kept;
+  x.register_hook([&](const Tensor& g) {
+    kept.push_back(g * 10.0);
+    return kept.back();
+  });
+  (x * 1.0).sum().backward();
+  (x * 1.0).sum().backward();
+  REQUIRE(allclose(x.grad(), tensor({20.0, 20.0})));
+  REQUIRE(allclose(kept[0], tensor({10.0, 10.0})));  // not the buffer the second pass added into
+}
 TEST_CASE("retain_grad on a tensor that dies before backward", "[autograd]") {
   // h's node outlives h (y's graph still leads through it; `+ 1.0` saves
   // nothing, so nothing else holds h): the engine must not write a
