@@ -16,16 +16,21 @@
 // a fresh random order (1,875 steps).
 //
 // The compute floor: the FLOPs of one step's GEMMs (computed from the layer
-// shapes below) divided by the GEMM rate measured here, at the same thread
-// count, on those very shapes. nabla's line gives floor_ms and
-// floor_fraction = floor_ms / measured ms per step (1.0 would mean the step
-// does nothing but its GEMMs).
+// shapes below) divided by a GEMM rate measured here, at the same thread
+// count, on those very shapes. Two rates: the machine's BLAS (the system
+// OpenBLAS, as ../shared/BENCHMARKS.md defines the floor: blas_floor_ms,
+// blas_floor_fraction) and nabla's own GEMM, which is faster on these
+// shapes and so gives the stricter floor (floor_ms, floor_fraction).
+// fraction = floor / measured ms per step (1.0 would mean the step does
+// nothing but its GEMMs).
 //
 // memory: peak RSS of each implementation's process, and the system
 // allocations of nabla's caching allocator (tensor/allocator.h) per step
 // once the first steps have filled its free lists (0 is the target).
 #include <nabla/nabla.h>
 #include <nabla/trainer/data/idx.h>
+
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <atomic>
@@ -110,21 +115,48 @@ std::vector<GemmShape> step_gemms() {
   return g;
 }
 
-// Median seconds of one nabla matmul of this shape (no autograd), with the
-// operands laid out as in the step (transposed views are not copied).
-double time_gemm(const GemmShape& s, Generator& gen) {
-  NoGradGuard no_grad;
-  const Tensor a = s.a_transposed ? randn({s.k, s.m}, gen).t() : randn({s.m, s.k}, gen);
-  const Tensor b = s.b_transposed ? randn({s.n, s.k}, gen).t() : randn({s.k, s.n}, gen);
-  for (int i = 0; i < kGemmWarmup; ++i) (void)matmul(a, b);
+// Median seconds of one call of gemm(): kGemmWarmup calls untimed, then
+// kGemmSamples samples of kGemmCallsPerSample calls.
+template <class F>
+double median_call_seconds(F gemm) {
+  for (int i = 0; i < kGemmWarmup; ++i) gemm();
   std::vector<double> sample_s;
   for (int i = 0; i < kGemmSamples; ++i) {
     auto start = std::chrono::steady_clock::now();
-    for (int j = 0; j < kGemmCallsPerSample; ++j) (void)matmul(a, b);
+    for (int j = 0; j < kGemmCallsPerSample; ++j) gemm();
     sample_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
                        kGemmCallsPerSample);
   }
   return bench::median(sample_s);
+}
+
+// One nabla matmul of this shape (no autograd), with the operands laid out
+// as in the step (transposed views are not copied).
+double time_gemm(const GemmShape& s, Generator& gen) {
+  NoGradGuard no_grad;
+  const Tensor a = s.a_transposed ? randn({s.k, s.m}, gen).t() : randn({s.m, s.k}, gen);
+  const Tensor b = s.b_transposed ? randn({s.n, s.k}, gen).t() : randn({s.k, s.n}, gen);
+  return median_call_seconds([&] { (void)matmul(a, b); });
+}
+
+// The machine's BLAS: cblas_sgemm of the OpenBLAS this process loaded (nabla
+// links it when it is installed; the peers load the same library), looked up
+// at run time so that a build without it still runs. null: none loaded.
+using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+SgemmFn system_sgemm() { return reinterpret_cast<SgemmFn>(dlsym(RTLD_DEFAULT, "cblas_sgemm")); }
+
+// One cblas_sgemm of this shape, same layouts (row-major; a transposed
+// operand is the transpose flag on the stored matrix, as in the step).
+double time_blas_gemm(SgemmFn sgemm, const GemmShape& s, Generator& gen) {
+  NoGradGuard no_grad;
+  const Tensor a = randn({s.m * s.k}, gen), b = randn({s.k * s.n}, gen);
+  Tensor c = zeros({s.m * s.n});
+  const int m = int(s.m), n = int(s.n), k = int(s.k);
+  const int trans_a = s.a_transposed ? 112 : 111, trans_b = s.b_transposed ? 112 : 111;  // CBLAS enums
+  const int lda = s.a_transposed ? m : k, ldb = s.b_transposed ? k : n;
+  return median_call_seconds([&] {
+    sgemm(101, trans_a, trans_b, m, n, k, 1.0f, a.data<float>(), lda, b.data<float>(), ldb, 0.0f, c.data<float>(), n);
+  });
 }
 
 struct Floor {
@@ -134,12 +166,14 @@ struct Floor {
   double floor_ms;      // step FLOPs / gemm rate
 };
 
-Floor measure_floor() {
-  Generator gen(12345);  // the GEMM operands' values do not matter
+// The floor at the rate of `time_one` (seconds of one GEMM of a shape) over
+// the step's shapes; `who` names the GEMM in the per-shape lines on stderr.
+template <class F>
+Floor measure_floor(const char* who, F time_one) {
   double flops = 0, seconds = 0, first_gflops = 0;
   for (const GemmShape& s : step_gemms()) {
-    const double t = time_gemm(s, gen);
-    std::fprintf(stderr, "# gemm %-13s %4lld x %4lld x %4lld: %8.2f us, %6.1f GFLOP/s\n", s.what,
+    const double t = time_one(s);
+    std::fprintf(stderr, "# %s gemm %-13s %4lld x %4lld x %4lld: %8.2f us, %6.1f GFLOP/s\n", who, s.what,
                  static_cast<long long>(s.m), static_cast<long long>(s.n), static_cast<long long>(s.k), t * 1e6,
                  s.flops() / t * 1e-9);
     if (flops == 0) first_gflops = s.flops() / t * 1e-9;
@@ -148,6 +182,27 @@ Floor measure_floor() {
   }
   const double rate = flops / seconds;
   return {flops * 1e-6, rate * 1e-9, first_gflops, flops / rate * 1e3};
+}
+
+// The floor at nabla's own GEMM rate.
+Floor measure_floor() {
+  Generator gen(12345);  // the GEMM operands' values do not matter
+  return measure_floor("nabla", [&](const GemmShape& s) { return time_gemm(s, gen); });
+}
+
+// The floor at the machine's BLAS rate, as ../shared/BENCHMARKS.md defines
+// it (its reference: OpenBLAS on 32x784x128, 0.18 ms per step), with
+// `threads` OpenBLAS threads; floor_ms < 0 when no BLAS is loaded.
+Floor measure_blas_floor(int threads) {
+  const SgemmFn sgemm = system_sgemm();
+  if (!sgemm) return {0, 0, 0, -1};
+  using SetThreadsFn = void (*)(int);
+  auto set_threads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set_threads) set_threads(threads);
+  Generator gen(12345);
+  const Floor f = measure_floor("blas", [&](const GemmShape& s) { return time_blas_gemm(sgemm, s, gen); });
+  if (set_threads) set_threads(1);  // what nabla's own large GEMMs ask of it (kernels/cpu/gemm.cpp)
+  return f;
 }
 
 // The two parts of a step that move memory rather than compute, each timed
@@ -303,6 +358,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   const Floor floor = measure_floor();
+  const Floor blas_floor = measure_blas_floor(threads);
   const MemoryFloor memory = measure_memory_floor(train_set.images.reshape({-1, 784}), train_set.labels);
   const double fraction_max = floor.floor_ms / (floor.floor_ms + memory.update_ms + memory.gather_ms);
   const Result r = train(train_set, test_set, epochs, seed);
@@ -312,10 +368,16 @@ int main(int argc, char** argv) {
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"threads\": %d, \"steps_per_s\": %.1f, \"epoch_s\": %.3f, "
       "\"epochs\": %d, \"test_acc\": %.2f, \"final_loss\": %.4f, \"peak_rss_mib\": %.1f, \"step_mflop\": %.3f, "
       "\"gemm_gflops\": %.1f, \"gemm_gflops_784x128\": %.1f, \"floor_ms\": %.4f, \"step_ms\": %.4f, "
-      "\"floor_fraction\": %.3f, \"update_ms\": %.4f, \"gather_ms\": %.4f, \"floor_fraction_max\": %.3f}\n",
+      "\"floor_fraction\": %.3f, \"update_ms\": %.4f, \"gather_ms\": %.4f, \"floor_fraction_max\": %.3f",
       threads, r.steps_per_s, r.epoch_s, epochs, r.test_acc, r.final_loss, rss, floor.step_mflop, floor.gemm_gflops,
       floor.first_gflops, floor.floor_ms, step_ms, floor.floor_ms / step_ms, memory.update_ms, memory.gather_ms,
       fraction_max);
+  if (blas_floor.floor_ms > 0)
+    std::printf(
+        ", \"blas_gemm_gflops\": %.1f, \"blas_gemm_gflops_784x128\": %.1f, \"blas_floor_ms\": %.4f, "
+        "\"blas_floor_fraction\": %.3f",
+        blas_floor.gemm_gflops, blas_floor.first_gflops, blas_floor.floor_ms, blas_floor.floor_ms / step_ms);
+  std::printf("}\n");
   std::fflush(stdout);
 
   std::vector<bench::PeerResult> peer_results;
@@ -363,6 +425,9 @@ int main(int argc, char** argv) {
                 r.steps_per_s / p.steps_per_s);
   std::printf("compute floor: %.2f MFLOP per step at %.1f GFLOP/s = %.3f ms; measured %.3f ms per step (%.0f%%)\n",
               floor.step_mflop, floor.gemm_gflops, floor.floor_ms, step_ms, 100.0 * floor.floor_ms / step_ms);
+  if (blas_floor.floor_ms > 0)
+    std::printf("at the system BLAS's rate (%.1f GFLOP/s) the floor is %.3f ms per step: %.0f%% of it\n",
+                blas_floor.gemm_gflops, blas_floor.floor_ms, 100.0 * blas_floor.floor_ms / step_ms);
   std::printf(
       "memory-bound parts, timed alone: SGD update %.3f ms + batch gather %.3f ms; so at most %.0f%% of the floor\n",
       memory.update_ms, memory.gather_ms, 100.0 * fraction_max);

@@ -306,22 +306,26 @@ def section_mlp(cells, name, threads_list):
                          fmt(get(c, "peak_rss_mib"), ".0f", " MiB")])
         c = cells.one(bench="mlp-fmnist", impl="nabla", threads=t, vs=None)
         if c is not None and "floor_ms" in c:
-            floor_rows.append([t, fmt(get(c, "step_mflop"), ".2f"), fmt(get(c, "gemm_gflops"), ".1f"),
-                               fmt(get(c, "gemm_gflops_784x128"), ".1f"), fmt(get(c, "floor_ms"), ".3f"),
-                               fmt(get(c, "step_ms"), ".3f"), fmt(get(c, "floor_fraction"), ".0%"),
+            floor_rows.append([t, fmt(get(c, "step_mflop"), ".2f"), fmt(get(c, "step_ms"), ".3f"),
+                               fmt(get(c, "blas_gemm_gflops"), ".1f"), fmt(get(c, "blas_floor_ms"), ".3f"),
+                               fmt(get(c, "blas_floor_fraction"), ".0%"), fmt(get(c, "gemm_gflops"), ".1f"),
+                               fmt(get(c, "floor_ms"), ".3f"), fmt(get(c, "floor_fraction"), ".0%"),
                                fmt(get(c, "update_ms"), ".3f"), fmt(get(c, "gather_ms"), ".3f"),
                                fmt(get(c, "floor_fraction_max"), ".0%")])
     text = ("Steps/s: median over a run's epochs, then over the runs; \"nabla ×\" = nabla steps/s ÷ the peer's; "
             "test accuracy after the run's epochs.\n\n" +
             table(["impl", "threads", "steps/s", "nabla ×", "test acc", "peak RSS"], rows))
     if floor_rows:
-        text += ("\n\nThe compute floor: one step's GEMM FLOPs ÷ the GEMM rate measured in the same run on the "
-                 "step's own GEMM shapes (the 32×784·784×128 rate alone is shown too); fraction = floor ÷ measured "
-                 "ms per step. The step's memory-bound parts, timed alone in the same run: the SGD update of every "
-                 "parameter and the gather of a batch; max fraction = floor ÷ (floor + update + gather), the most "
-                 "a step of the standard loop can reach.\n\n" +
-                 table(["threads", "step MFLOP", "GEMM GFLOP/s", "32×784×128 GFLOP/s", "floor ms", "step ms",
-                        "fraction", "update ms", "gather ms", "max fraction"], floor_rows))
+        text += ("\n\nThe compute floor: one step's GEMM FLOPs ÷ a GEMM rate measured in the same run on the "
+                 "step's own GEMM shapes; fraction = floor ÷ measured ms per step. Two rates: the system BLAS's "
+                 "(`cblas_sgemm` of the OpenBLAS the peers use too: the floor as `../shared/BENCHMARKS.md` defines "
+                 "it, the target's) and nabla's own GEMM's, faster on these shapes and so a stricter floor. The "
+                 "step's memory-bound parts, timed alone in the same run: the SGD update of every parameter and the "
+                 "gather of a batch; max fraction = nabla-GEMM floor ÷ (that floor + update + gather), the most a "
+                 "step of the standard loop can reach of the stricter floor.\n\n" +
+                 table(["threads", "step MFLOP", "step ms", "BLAS GFLOP/s", "BLAS floor ms", "fraction",
+                        "nabla GEMM GFLOP/s", "nabla-GEMM floor ms", "fraction", "update ms", "gather ms",
+                        "max fraction"], floor_rows))
     acc = [c for c in cells.find(mode="accuracy", bench="mlp-fmnist", vs=None)]
     if acc:
         acc_rows = []
@@ -424,8 +428,16 @@ def targets(cells, threads_list, quick):
     check(rows, f"mlp-fmnist: ≥ {MLP_VS_PYTORCH:.1f}× PyTorch steps/s, 1 thread", ratio("mlp-fmnist", "pytorch", 1),
           times, lambda r: r >= MLP_VS_PYTORCH)
     for t in threads_list:
-        check(rows, f"mlp-fmnist: ≥ {MLP_FLOOR_FRACTION:.0%} of the compute floor, {t} thread(s)",
-              nabla("mlp-fmnist", "floor_fraction", t), lambda f: f"{f:.0%}", lambda f: f >= MLP_FLOOR_FRACTION)
+        check(rows, f"mlp-fmnist: ≥ {MLP_FLOOR_FRACTION:.0%} of the compute floor (system BLAS's GEMM rate), "
+              f"{t} thread(s)", nabla("mlp-fmnist", "blas_floor_fraction", t), lambda f: f"{f:.0%}",
+              lambda f: f >= MLP_FLOOR_FRACTION)
+    for t in threads_list:
+        # Informative: nabla's GEMM outruns the BLAS on these shapes, so this
+        # floor is lower than the target's; the update and the gather cap it.
+        f, cap = nabla("mlp-fmnist", "floor_fraction", t), nabla("mlp-fmnist", "floor_fraction_max", t)
+        rows.append([f"mlp-fmnist: fraction of the stricter floor (nabla's own GEMM rate), {t} thread(s); "
+                     "informative", "not measured" if f is None or cap is None else
+                     f"{f:.0%} (the standard loop's most: {cap:.0%})", "-"])
     base = threads_list[0]
     for t in threads_list[1:]:
         a, b = nabla("mlp-fmnist", "steps_per_s", base), nabla("mlp-fmnist", "steps_per_s", t)
