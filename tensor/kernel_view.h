@@ -9,6 +9,16 @@ inline kernels::View kview(const Tensor& t) {
   return {t.raw_data(), t.dtype(), t.device(), static_cast<int>(t.ndim()), t.shape().data(), t.strides().data()};
 }
 
+// A 2-D tensor as the [1, rows, cols] view batched kernels (matmul) take;
+// its transpose when `transposed` (strides swapped: nothing is copied).
+// `dims` receives the shape and strides and must outlive the View.
+inline kernels::View kview_matrix(const Tensor& t, int64_t (&dims)[6], bool transposed = false) {
+  const int r = transposed ? 1 : 0, c = 1 - r;
+  dims[0] = 1, dims[1] = t.shape()[r], dims[2] = t.shape()[c];
+  dims[3] = 0, dims[4] = t.strides()[r], dims[5] = t.strides()[c];
+  return {t.raw_data(), t.dtype(), t.device(), 3, dims, dims + 3};
+}
+
 // t seen with `shape` (NumPy broadcasting: stride 0 on stretched dims).
 // `strides` receives the strides and must outlive the View.
 inline kernels::View kview_broadcast(const Tensor& t, const Shape& shape, Shape& strides) {

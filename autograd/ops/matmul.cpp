@@ -14,14 +14,6 @@ using autograd::record;
 
 namespace {
 
-// A [rows, cols] tensor as the kernel's [1, rows, cols] view. `dims`
-// receives its shape and strides and must outlive the View.
-kernels::View batch_of_one(const Tensor& t, int64_t (&dims)[6]) {
-  dims[0] = 1, dims[1] = t.shape()[0], dims[2] = t.shape()[1];
-  dims[3] = 0, dims[4] = t.strides()[0], dims[5] = t.strides()[1];
-  return {t.raw_data(), t.dtype(), t.device(), 3, dims, dims + 3};
-}
-
 // [.., M, K] @ [.., K, N] for inputs with at least 2 dims; records nothing.
 Tensor matmul_forward(const Tensor& a, const Tensor& b) {
   const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
@@ -30,7 +22,7 @@ Tensor matmul_forward(const Tensor& a, const Tensor& b) {
     // its operands viewed in place, without the reshapes below.
     Tensor y = empty({m, n}, a.dtype(), a.device());
     int64_t dy[6], da[6], db[6];
-    kernels::matmul(batch_of_one(y, dy), batch_of_one(a, da), batch_of_one(b, db));
+    kernels::matmul(detail::kview_matrix(y, dy), detail::kview_matrix(a, da), detail::kview_matrix(b, db));
     return y;
   }
   NoGradGuard guard;  // the reshapes below are plumbing, not graph

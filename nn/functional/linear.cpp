@@ -74,8 +74,9 @@ Tensor linear_fused(const Tensor& x, const Tensor& w, const Tensor& b, bool relu
     NoGradGuard plumbing;  // reshapes of the forward are not part of the graph
     x2 = x.reshape({x.numel() / std::max<int64_t>(in, 1), in});
     y2 = empty({x2.size(0), out}, x.dtype(), x.device());
-    Tensor wt = w.t().unsqueeze(0);  // [1, in, out], a transposed view: no copy
-    kernels::matmul(detail::kview(y2.unsqueeze(0)), detail::kview(x2.unsqueeze(0)), detail::kview(wt));
+    int64_t dy[6], dx[6], dwt[6];  // y2 = x2 · wᵀ, wᵀ a transposed view: no copy
+    kernels::matmul(detail::kview_matrix(y2, dy), detail::kview_matrix(x2, dx),
+                    detail::kview_matrix(w, dwt, /*transposed=*/true));
     // bc must outlive bias_view: a View points into its tensor's data and shape.
     const Tensor bc = b.defined() ? b.contiguous() : Tensor();
     kernels::View bias_view{};
