@@ -1,5 +1,7 @@
 #include "allocator.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -35,6 +37,22 @@ struct Cache {
   std::vector<void*>& list(size_t cls) { return cls <= kMiB ? small[small_index(cls)] : big[cls]; }
 };
 
+// Blocks of at least one huge page (a dataset, big weights and their
+// gradients) start on a 2 MiB boundary and ask the kernel for transparent
+// huge pages (Linux's default THP mode, "madvise", gives them only to
+// regions that ask). A training loop that gathers random rows of a 188 MB
+// dataset otherwise takes a TLB miss on almost every row: with huge pages,
+// mlp-fmnist's batch gather took 13-15 us instead of 17-21 us (2026-11-22).
+constexpr size_t kHugePage = size_t(2) << 20;
+
+void* system_allocate(size_t cls) {
+  if (cls < kHugePage) return std::aligned_alloc(kAlign, cls);
+  const size_t bytes = (cls + kHugePage - 1) / kHugePage * kHugePage;  // aligned_alloc wants a multiple
+  void* p = std::aligned_alloc(kHugePage, bytes);
+  if (p) madvise(p, bytes, MADV_HUGEPAGE);  // advice only: an error changes nothing
+  return p;
+}
+
 // Leaked on purpose: tensors held in static objects may be freed after main().
 Cache& cache() {
   static Cache* c = new Cache;
@@ -60,10 +78,10 @@ void* allocate(size_t nbytes) {
     }
     c.stats.system_allocs++;
   }
-  void* p = std::aligned_alloc(kAlign, cls);
+  void* p = system_allocate(cls);
   if (!p) {
     empty_cache();  // give the cache back and try once more before failing
-    p = std::aligned_alloc(kAlign, cls);
+    p = system_allocate(cls);
     if (!p) throw std::bad_alloc();
   }
   return p;
