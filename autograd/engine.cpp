@@ -118,6 +118,20 @@ void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_grap
   accumulate_unhooked(leaf, g, create_graph, g.impl() == grad.impl() ? 2 : 1);
 }
 
+// n's backward closure on its output's gradient g.
+Grads run_closure(Node& n, const Tensor& g) {
+  if (__builtin_expect(detail::anomaly_enabled, 0)) {
+    // Name this node in anomalies raised by the ops its closure runs.
+    struct Running {
+      const char* prev = detail::running_backward;
+      ~Running() { detail::running_backward = prev; }
+    } running;
+    detail::running_backward = n.name;
+    return n.apply(g);
+  }
+  return n.apply(g);
+}
+
 struct Capture {
   std::unordered_map<const TensorImpl*, size_t> leaves;  // leaf input -> result slot
   std::unordered_map<const Node*, size_t> nodes;         // non-leaf input -> slot
@@ -236,20 +250,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       if (--m->pending == 0) ready.push_back(m);
       continue;
     }
-    Grads grads;
-    if (g.defined()) {
-      if (__builtin_expect(detail::anomaly_enabled, 0)) {
-        // Name this node in anomalies raised by the ops its closure runs.
-        struct Running {
-          const char* prev = detail::running_backward;
-          ~Running() { detail::running_backward = prev; }
-        } running;
-        detail::running_backward = n->name;
-        grads = n->apply(g);
-      } else {
-        grads = n->apply(g);
-      }
-    }
+    Grads grads = g.defined() ? run_closure(*n, g) : Grads();
     NABLA_CHECK(!g.defined() || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),
                 " gradients for ", n->inputs.size(), " inputs");
     if (detail::anomaly_enabled)

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <new>
@@ -33,10 +34,10 @@ class SmallVector {
   SmallVector(It first, It last) {
     assign(first, last);
   }
-  SmallVector(const SmallVector& o) { assign(o.begin(), o.end()); }
+  SmallVector(const SmallVector& o) { copy_from(o); }
   SmallVector(SmallVector&& o) noexcept { move_from(std::move(o)); }
   SmallVector& operator=(const SmallVector& o) {
-    if (this != &o) assign(o.begin(), o.end());
+    if (this != &o) copy_from(o);
     return *this;
   }
   SmallVector& operator=(SmallVector&& o) noexcept {
@@ -156,6 +157,19 @@ class SmallVector {
     data_ = inline_ptr();
     capacity_ = N;
   }
+  // Shapes are copied several times per op: with trivial elements inline on
+  // both sides, the whole inline buffer goes in one fixed-size copy (a few
+  // vector moves) instead of a loop over the elements.
+  void copy_inline(const SmallVector& o) {
+    std::memcpy(inline_, o.inline_, sizeof(inline_));
+    size_ = o.size_;
+  }
+  void copy_from(const SmallVector& o) {
+    if constexpr (kTrivial) {
+      if (!o.on_heap() && !on_heap()) return copy_inline(o);
+    }
+    assign(o.begin(), o.end());
+  }
   // Requires this to be empty and inline.
   void move_from(SmallVector&& o) {
     if (o.on_heap()) {
@@ -166,8 +180,7 @@ class SmallVector {
       o.size_ = 0;
       o.capacity_ = N;
     } else if constexpr (kTrivial) {
-      for (size_t i = 0; i < o.size_; ++i) data_[i] = o.data_[i];
-      size_ = o.size_;
+      copy_inline(o);
       o.size_ = 0;
     } else {
       for (size_t i = 0; i < o.size_; ++i) emplace_back(std::move(o.data_[i]));
