@@ -139,11 +139,19 @@ double time_gemm(const GemmShape& s, Generator& gen) {
   return median_call_seconds([&] { (void)matmul(a, b); });
 }
 
-// The machine's BLAS: cblas_sgemm of the OpenBLAS this process loaded (nabla
-// links it when it is installed; the peers load the same library), looked up
-// at run time so that a build without it still runs. null: none loaded.
+// The machine's BLAS: cblas_sgemm of the system OpenBLAS (the library nabla
+// loads for its large products, and the peers' BLAS), opened at run time;
+// null when the build found none.
 using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
-SgemmFn system_sgemm() { return reinterpret_cast<SgemmFn>(dlsym(RTLD_DEFAULT, "cblas_sgemm")); }
+void* system_blas() {
+#ifdef NABLA_BLAS_LIBRARY
+  setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);  // as nabla asks (kernels/cpu/gemm.cpp); threads are set below
+  return dlopen(NABLA_BLAS_LIBRARY, RTLD_NOW | RTLD_LOCAL);
+#else
+  return nullptr;
+#endif
+}
+SgemmFn system_sgemm(void* blas) { return blas ? reinterpret_cast<SgemmFn>(dlsym(blas, "cblas_sgemm")) : nullptr; }
 
 // One cblas_sgemm of this shape, same layouts (row-major; a transposed
 // operand is the transpose flag on the stored matrix, as in the step).
@@ -194,10 +202,11 @@ Floor measure_floor() {
 // it (its reference: OpenBLAS on 32x784x128, 0.18 ms per step), with
 // `threads` OpenBLAS threads; floor_ms < 0 when no BLAS is loaded.
 Floor measure_blas_floor(int threads) {
-  const SgemmFn sgemm = system_sgemm();
+  void* blas = system_blas();
+  const SgemmFn sgemm = system_sgemm(blas);
   if (!sgemm) return {0, 0, 0, -1};
   using SetThreadsFn = void (*)(int);
-  auto set_threads = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  auto set_threads = reinterpret_cast<SetThreadsFn>(dlsym(blas, "openblas_set_num_threads"));
   if (set_threads) set_threads(threads);
   Generator gen(12345);
   const Floor f = measure_floor("blas", [&](const GemmShape& s) { return time_blas_gemm(sgemm, s, gen); });

@@ -25,18 +25,7 @@ extern "C" bool nabla_gemm_small_avx512_f32(const nabla::kernels::cpu::GemmArgs<
 #endif
 
 #ifdef NABLA_GEMM_OPENBLAS
-// The system OpenBLAS (CMake links it when found). Declared here rather than
-// through <cblas.h>: Debian ships several cblas.h (netlib, OpenBLAS) and these
-// four C functions are all nabla needs. Row-major = 101, no transpose = 111,
-// transpose = 112 (the CBLAS enums).
-extern "C" {
-void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha, const float* a, int lda,
-                 const float* b, int ldb, float beta, float* c, int ldc);
-void cblas_dgemm(int order, int trans_a, int trans_b, int m, int n, int k, double alpha, const double* a, int lda,
-                 const double* b, int ldb, double beta, double* c, int ldc);
-char* openblas_get_corename(void);
-void openblas_set_num_threads(int num_threads);
-}
+#include <dlfcn.h>
 #endif
 
 namespace nabla::kernels::cpu {
@@ -96,23 +85,59 @@ bool use_avx512() {
 #endif
 }
 
+#ifdef NABLA_GEMM_OPENBLAS
+// The system OpenBLAS (CMake found it: NABLA_OPENBLAS_PATH), loaded on the
+// first product big enough to want it, not when the program starts. When it
+// loads, OpenBLAS starts a pool of threads sized by OPENBLAS_NUM_THREADS (or
+// OMP_NUM_THREADS); nabla calls it with one thread per call (its own OpenMP
+// threads split big products, below), so that pool would only sit idle - and
+// merely existing, it would make every tensor handle's reference count
+// atomic (tensor/ref_ptr.h): 2x the cost of a tiny op at OMP_NUM_THREADS=2.
+// So nabla asks for no pool, unless the user set OPENBLAS_NUM_THREADS.
+// The four C functions nabla needs, by their CBLAS signatures (row-major =
+// 101, no transpose = 111, transpose = 112).
+struct OpenBlas {
+  void (*sgemm)(int, int, int, int, int, int, float, const float*, int, const float*, int, float, float*, int);
+  void (*dgemm)(int, int, int, int, int, int, double, const double*, int, const double*, int, double, double*, int);
+  char* (*corename)();
+  void (*set_num_threads)(int);
+};
+
+const OpenBlas* openblas() {
+  static const OpenBlas* lib = []() -> const OpenBlas* {
+    setenv("OPENBLAS_NUM_THREADS", "1", /*overwrite=*/0);
+    void* h = dlopen(NABLA_OPENBLAS_PATH, RTLD_NOW | RTLD_LOCAL);
+    if (!h) return nullptr;
+    static OpenBlas b;
+    b.sgemm = reinterpret_cast<decltype(b.sgemm)>(dlsym(h, "cblas_sgemm"));
+    b.dgemm = reinterpret_cast<decltype(b.dgemm)>(dlsym(h, "cblas_dgemm"));
+    b.corename = reinterpret_cast<decltype(b.corename)>(dlsym(h, "openblas_get_corename"));
+    b.set_num_threads = reinterpret_cast<decltype(b.set_num_threads)>(dlsym(h, "openblas_set_num_threads"));
+    return b.sgemm && b.dgemm && b.corename && b.set_num_threads ? &b : nullptr;
+  }();
+  return lib;
+}
+#endif
+
 bool use_openblas() {
 #ifdef NABLA_GEMM_OPENBLAS
   static const bool yes = [] {
     if (*forced_gemm()) return false;  // any NABLA_GEMM asks for Eigen
+    const OpenBlas* lib = openblas();
+    if (!lib) return false;
     // OpenBLAS picks its kernels for the CPU when it loads. A CPU newer than
     // the OpenBLAS release gets generic SSE3 ones ("Prescott"), slower than
     // Eigen's AVX2 build: use OpenBLAS only with kernels of at least the ISA
     // of the Eigen build in use, which on large products beat Eigen's.
     // (OPENBLAS_CORETYPE=Haswell, SkylakeX, ... overrides its choice.)
-    std::string core = openblas_get_corename();
+    std::string core = lib->corename();
     std::transform(core.begin(), core.end(), core.begin(), [](unsigned char ch) { return std::tolower(ch); });
     const bool avx512 = core == "skylakex" || core == "cooperlake" || core == "sapphirerapids";
     const bool avx2 = avx512 || core == "haswell" || core == "zen";
     const bool fast = use_avx512() ? avx512 : use_avx2() ? avx2 : (avx2 || core == "sandybridge");
-    // nabla splits big products across its own OpenMP threads (below): one
-    // OpenBLAS thread per call, so that two thread pools never compete.
-    if (fast) openblas_set_num_threads(1);
+    // One OpenBLAS thread per call, so that two thread pools never compete
+    // (OPENBLAS_NUM_THREADS set by the user made a pool anyway).
+    if (fast) lib->set_num_threads(1);
     return fast;
   }();
   return yes;
@@ -134,13 +159,13 @@ bool blas_ok(const GemmArgs<T>& g) {
 }
 
 void blas(const GemmArgs<float>& g) {
-  cblas_sgemm(101, g.a_colmajor ? 112 : 111, g.b_colmajor ? 112 : 111, int(g.m), int(g.n), int(g.k), 1.0f, g.a,
-              int(g.lda), g.b, int(g.ldb), g.accumulate ? 1.0f : 0.0f, g.c, int(g.ldc));
+  openblas()->sgemm(101, g.a_colmajor ? 112 : 111, g.b_colmajor ? 112 : 111, int(g.m), int(g.n), int(g.k), 1.0f, g.a,
+                    int(g.lda), g.b, int(g.ldb), g.accumulate ? 1.0f : 0.0f, g.c, int(g.ldc));
 }
 
 void blas(const GemmArgs<double>& g) {
-  cblas_dgemm(101, g.a_colmajor ? 112 : 111, g.b_colmajor ? 112 : 111, int(g.m), int(g.n), int(g.k), 1.0, g.a,
-              int(g.lda), g.b, int(g.ldb), g.accumulate ? 1.0 : 0.0, g.c, int(g.ldc));
+  openblas()->dgemm(101, g.a_colmajor ? 112 : 111, g.b_colmajor ? 112 : 111, int(g.m), int(g.n), int(g.k), 1.0, g.a,
+                    int(g.lda), g.b, int(g.ldb), g.accumulate ? 1.0 : 0.0, g.c, int(g.ldc));
 }
 #endif
 
