@@ -198,31 +198,27 @@ class RunAllTest(unittest.TestCase):
 
         self.assertEqual(target("mlp-fmnist: ≥ 3.0× LibTorch"),
                          "| mlp-fmnist: ≥ 3.0× LibTorch steps/s, 1 thread | 3.20× | yes |")
-        self.assertTrue(target("mlp-fmnist: ≥ 4.5× PyTorch").endswith("| 4.57× | yes |"))
+        # Each row: the start of its target, the end of the row (measured | met).
         # The floor target is the system BLAS's; nabla's own GEMM gives the informative, stricter one.
-        self.assertTrue(target("mlp-fmnist: ≥ 75% of the compute floor (system BLAS's GEMM rate), 1 thread").endswith(
-            "| 88% | yes |"))
-        self.assertTrue(target("mlp-fmnist: ≥ 75% of the compute floor (system BLAS's GEMM rate), 2 thread").endswith(
-            "| 62% | no |"))
-        self.assertTrue(target("mlp-fmnist: fraction of the stricter floor (nabla's own GEMM rate), 1 thread").endswith(
-            "| 70% (the standard loop's most: 87%) | - |"))
-        self.assertTrue(target("mlp-fmnist: 2 threads never slower").endswith("| 3000 vs 3200 steps/s | no |"))
-        self.assertTrue(target("mlp-fmnist: test accuracy").endswith("| -0.70 points | no |"))
-        self.assertTrue(target("size-sweep: ≥ 1.0× LibTorch at every size, 1 thread").endswith(
-            "| not measured | - |"))
-        self.assertTrue(target("cnn: ≥ 1.5× LibTorch steps/s, 2 thread").endswith("| not measured | - |"))
-        self.assertTrue(target("op-overhead: ≤ 150 ns per elementwise op (add, mul, relu), 1 thread").endswith(
-            "| highest 200.0 ns (add) | no |"))
-        self.assertTrue(target("op-overhead: ≤ 150 ns per elementwise op (add, mul, relu), 2 thread").endswith(
-            "| highest 120.0 ns (add) | yes |"))
-        self.assertTrue(target("op-overhead: ≥ 8× LibTorch per elementwise op (add, mul, relu), 1 thread").endswith(
-            "| lowest 10.00× (add) | yes |"))
-        self.assertTrue(target("memory: nabla peak RSS ≤ LibTorch's (mlp-fmnist), 1 thread").endswith(
-            "| nabla ÷ LibTorch = 0.38 | yes |"))
-        self.assertTrue(target("memory: 0 system allocations per step after the first steps, 1 thread").endswith(
-            "| 0 per step | yes |"))
-        self.assertTrue(target("memory: 0 system allocations per step after the first steps, 2 thread").endswith(
-            "| 0.5 per step | no |"))
+        rows = [
+            ("mlp-fmnist: ≥ 4.5× PyTorch", "| 4.57× | yes |"),
+            ("mlp-fmnist: ≥ 75% of the compute floor (system BLAS's GEMM rate), 1 thread", "| 88% | yes |"),
+            ("mlp-fmnist: ≥ 75% of the compute floor (system BLAS's GEMM rate), 2 thread", "| 62% | no |"),
+            ("mlp-fmnist: fraction of the stricter floor (nabla's own GEMM rate), 1 thread",
+             "| 70% (the standard loop's most: 87%) | - |"),
+            ("mlp-fmnist: 2 threads never slower", "| 3000 vs 3200 steps/s | no |"),
+            ("mlp-fmnist: test accuracy", "| -0.70 points | no |"),
+            ("size-sweep: ≥ 1.0× LibTorch at every size, 1 thread", "| not measured | - |"),
+            ("cnn: ≥ 1.5× LibTorch steps/s, 2 thread", "| not measured | - |"),
+            ("op-overhead: ≤ 150 ns per elementwise op (add, mul, relu), 1 thread", "| highest 200.0 ns (add) | no |"),
+            ("op-overhead: ≤ 150 ns per elementwise op (add, mul, relu), 2 thread", "| highest 120.0 ns (add) | yes |"),
+            ("op-overhead: ≥ 8× LibTorch per elementwise op (add, mul, relu), 1 thread", "| lowest 10.00× (add) | yes |"),
+            ("memory: nabla peak RSS ≤ LibTorch's (mlp-fmnist), 1 thread", "| nabla ÷ LibTorch = 0.38 | yes |"),
+            ("memory: 0 system allocations per step after the first steps, 1 thread", "| 0 per step | yes |"),
+            ("memory: 0 system allocations per step after the first steps, 2 thread", "| 0.5 per step | no |"),
+        ]
+        for start, end in rows:
+            self.assertTrue(target(start).endswith(end), f"{start}: {target(start)}")
         self.assertIn("Not built, so not run: `bench_sweep`, `bench_cnn`.", text)
         self.assertIn("## size-sweep\n\nNot measured", text)
         self.assertIn("OMP_NUM_THREADS=2 ", text)
