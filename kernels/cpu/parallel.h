@@ -3,6 +3,7 @@
 // fork/join costs microseconds, more than a small op's whole work.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
 namespace nabla::kernels::cpu {
 
@@ -24,7 +25,7 @@ void parallel_for(int64_t n, F&& f, int64_t grain) {
     return;
   }
   parallel_for_impl(
-      n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<F*>(ctx))(b, e); }, &f);
+      n, grain, [](void* ctx, int64_t b, int64_t e) { (*static_cast<std::remove_reference_t<F>*>(ctx))(b, e); }, &f);
 }
 
 }  // namespace nabla::kernels::cpu

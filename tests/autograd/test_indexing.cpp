@@ -243,6 +243,31 @@ TEST_CASE("index_select and index_add: values", "[indexing]") {
   REQUIRE(vals(b) == V{1, 11, 1, 21});
 }
 
+TEST_CASE("index_select: a batch of rows big enough to split across threads matches row-by-row selection",
+          "[indexing]") {
+  // 37 rows of 1,001 floats (~145 KiB): over the kernel's split size, so at
+  // 2 threads each thread copies its own rows (kernels/cpu/index.cpp); an
+  // odd count, so the two shares differ. Also along axis 1 with 3 outer rows.
+  const Tensor x = arange(0, 200 * 1001, 1, TensorOptions(kFloat32)).reshape({200, 1001});
+  std::vector<int64_t> picks, picks_100;
+  for (int64_t j = 0; j < 37; ++j) picks.push_back((j * 53 + 11) % 200);
+  for (int64_t p : picks) picks_100.push_back(p % 100);
+  const Tensor idx = ints(picks);
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    const Tensor r = index_select(x, 0, idx);
+    REQUIRE(r.shape() == Shape{37, 1001});
+    for (int64_t j = 0; j < 37; ++j) REQUIRE(vals(r.select(0, j)) == vals(x.select(0, picks[j])));
+    const Tensor c = index_select(x.reshape({2, 100, 1001}), 1, ints(picks_100));
+    REQUIRE(c.shape() == Shape{2, 37, 1001});
+    for (int64_t o = 0; o < 2; ++o)
+      for (int64_t j = 0; j < 37; ++j)
+        REQUIRE(vals(c.select(0, o).select(0, j)) == vals(x.select(0, o * 100 + picks_100[j])));
+  }
+  set_num_threads(1);
+}
+
 TEST_CASE("gather/scatter/index_select/index_add: errors name the op, value and size", "[indexing]") {
   Tensor x = zeros({2, 3}, kFloat64);
   REQUIRE_THROWS_AS(gather(x, 1, ints({5, 0}, {1, 2})), Error);

@@ -57,10 +57,13 @@ void check_gemm(int64_t m, int64_t n, int64_t k, double tol) {
 
 TEST_CASE("gemm: large products split across threads (and OpenBLAS when found) match a plain loop", "[gemm]") {
   INFO("large products use " << nabla::kernels::cpu::gemm_large());
-  // Wider than tall: split by column panels; taller than wide: by row panels.
-  // Both above the thread and OpenBLAS thresholds (gemm.cpp).
+  // Split so each thread gets a contiguous block of the largest operand
+  // (gemm.cpp): B the largest, by column panels; A the largest, by row
+  // panels; C the largest, by row panels though C is wider than tall. All
+  // above the thread and OpenBLAS thresholds.
   check_gemm<float>(67, 1031, 515, 2e-3);
   check_gemm<float>(1031, 67, 515, 2e-3);
+  check_gemm<float>(515, 1031, 67, 2e-3);
   check_gemm<double>(67, 1031, 515, 1e-9);
 }
 
@@ -68,7 +71,8 @@ TEST_CASE("gemm: small products of odd sizes (the packing-free kernels) match a 
   for (int64_t m : {1, 2, 5, 7, 32, 37})
     for (int64_t n : {1, 9, 17, 63, 65, 130})
       for (int64_t k : {1, 3, 16, 29, 130, 300}) check_gemm<float>(m, n, k, 1e-4 * double(k));
-  // The sizes of a 784-128-64-10 MLP's step at batch 32.
+  // The sizes of a 784-128-64-10 MLP's step at batch 32 (the first two are
+  // split across 2 threads: x·Wᵀ by columns, dW = dzᵀ·x by rows).
   check_gemm<float>(32, 128, 784, 0.1);
   check_gemm<float>(128, 784, 32, 0.01);
 }
