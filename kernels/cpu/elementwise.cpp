@@ -6,6 +6,7 @@
 
 #include "cpu_kernels.h"
 #include "loop.h"
+#include "simd_clones.h"
 
 namespace nabla::kernels::cpu {
 namespace {
@@ -248,21 +249,38 @@ namespace {
 constexpr int64_t kTinyElements = 8;
 inline void scalar_loop_barrier() { asm volatile("" ::: "memory"); }
 
+// The loops over more than a few elements, built for AVX-512, AVX2 and the
+// baseline (simd_clones.h): a batch-32 layer's activations are thousands of
+// elements, 4 at a time in the baseline build. Out of line and separate from
+// the tiny loops, so that a tiny op does not go through the clone's dispatch.
+template <class T>
+NABLA_SIMD_CLONES bool unary_dense_wide(UnaryOp op, T* out, const T* in, int64_t n) {
+  switch (op) {
+#define X(name, expr)                                  \
+  case UnaryOp::name: {                                \
+    name##F f{};                                       \
+    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]); \
+    return true;                                       \
+  }
+    NABLA_UNARY_FUNCTORS(X)
+#undef X
+    default:
+      return false;
+  }
+}
+
+// Tiny loops, n <= kTinyElements.
 template <class T>
 bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
   switch (op) {
-#define X(name, expr)                                    \
-  case UnaryOp::name: {                                  \
-    name##F f{};                                         \
-    if (n <= kTinyElements) {                            \
-      for (int64_t i = 0; i < n; ++i) {                  \
-        out[i] = f(in[i]);                               \
-        scalar_loop_barrier();                           \
-      }                                                  \
-    } else {                                             \
-      for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]); \
-    }                                                    \
-    return true;                                         \
+#define X(name, expr)                 \
+  case UnaryOp::name: {               \
+    name##F f{};                      \
+    for (int64_t i = 0; i < n; ++i) { \
+      out[i] = f(in[i]);              \
+      scalar_loop_barrier();          \
+    }                                 \
+    return true;                      \
   }
     NABLA_UNARY_FUNCTORS(X)
 #undef X
@@ -272,17 +290,13 @@ bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
 }
 // a_step/b_step: 1 for n elements, 0 for one element broadcast to n.
 template <class T>
-bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step, int64_t n) {
+NABLA_SIMD_CLONES bool binary_dense_wide(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step,
+                                         int64_t n) {
   switch (op) {
 #define X(name, expr)                                                \
   case BinaryOp::name: {                                             \
     name##F f{};                                                     \
-    if (n <= kTinyElements) {                                        \
-      for (int64_t i = 0; i < n; ++i) {                              \
-        out[i] = f(a[i * a_step], b[i * b_step]);                    \
-        scalar_loop_barrier();                                       \
-      }                                                              \
-    } else if (a_step && b_step) {                                   \
+    if (a_step && b_step) {                                          \
       for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);        \
     } else if (a_step) {                                             \
       const T bv = *b;                                               \
@@ -292,6 +306,26 @@ bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T
       for (int64_t i = 0; i < n; ++i) out[i] = f(av, b[i * b_step]); \
     }                                                                \
     return true;                                                     \
+  }
+    NABLA_ARITH_FUNCTORS(X)
+#undef X
+    default:
+      return false;
+  }
+}
+
+// Tiny loops, n <= kTinyElements.
+template <class T>
+bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step, int64_t n) {
+  switch (op) {
+#define X(name, expr)                           \
+  case BinaryOp::name: {                        \
+    name##F f{};                                \
+    for (int64_t i = 0; i < n; ++i) {           \
+      out[i] = f(a[i * a_step], b[i * b_step]); \
+      scalar_loop_barrier();                    \
+    }                                           \
+    return true;                                \
   }
     NABLA_ARITH_FUNCTORS(X)
 #undef X
@@ -315,28 +349,52 @@ __attribute__((noinline)) void binary_as_views(BinaryOp op, DType dtype, void* o
   cpu::binary(op, View{out, dtype, cpu, 1, shape, unit}, View{const_cast<void*>(a), dtype, cpu, 1, shape, a_stride},
               View{const_cast<void*>(b), dtype, cpu, 1, shape, b_stride});
 }
+
+// The wide loops' float/double entry, out of line: the tiny path inlined
+// into unary_dense/binary_dense stays a leaf, with no call to set up.
+__attribute__((noinline)) bool unary_wide(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
+  if (dtype == DType::Float32) return unary_dense_wide(op, static_cast<float*>(out), static_cast<const float*>(in), n);
+  if (dtype == DType::Float64)
+    return unary_dense_wide(op, static_cast<double*>(out), static_cast<const double*>(in), n);
+  return false;
+}
+__attribute__((noinline)) bool binary_wide(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step,
+                                           const void* b, int64_t b_step, int64_t n) {
+  if (dtype == DType::Float32)
+    return binary_dense_wide(op, static_cast<float*>(out), static_cast<const float*>(a), a_step,
+                             static_cast<const float*>(b), b_step, n);
+  if (dtype == DType::Float64)
+    return binary_dense_wide(op, static_cast<double*>(out), static_cast<const double*>(a), a_step,
+                             static_cast<const double*>(b), b_step, n);
+  return false;
+}
 }  // namespace
 
-// Small float tensors run the loop right here.
+// Small float tensors run the loop right here; larger ones in the wide
+// loops; the rest (threaded, int64, bool) through the general engine.
 void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
-  if (n < kGrainSize) {
+  if (n <= kTinyElements) {
     if (dtype == DType::Float32 && unary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(in), n))
       return;
     if (dtype == DType::Float64 && unary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(in), n))
       return;
+  } else if (n < kGrainSize && unary_wide(op, dtype, out, in, n)) {
+    return;
   }
   unary_as_views(op, dtype, out, in, n);
 }
 
 void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
                   int64_t n) {
-  if (n < kGrainSize) {
+  if (n <= kTinyElements) {
     if (dtype == DType::Float32 && binary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(a),
                                                       a_step, static_cast<const float*>(b), b_step, n))
       return;
     if (dtype == DType::Float64 && binary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(a),
                                                       a_step, static_cast<const double*>(b), b_step, n))
       return;
+  } else if (n < kGrainSize && binary_wide(op, dtype, out, a, a_step, b, b_step, n)) {
+    return;
   }
   binary_as_views(op, dtype, out, a, a_step, b, b_step, n);
 }

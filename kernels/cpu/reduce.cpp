@@ -7,12 +7,32 @@
 //     column sum, the bias gradient), which vectorises.
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "cpu_kernels.h"
 #include "loop.h"
+#include "simd_clones.h"
 
 namespace nabla::kernels::cpu {
 namespace {
+
+// Sum's combine, a named type so that reduce_typed can recognise it.
+struct Plus {
+  template <class A>
+  A operator()(A a, A b) const {
+    return a + b;
+  }
+};
+
+// A column sum's inner loop, o[i] += a[i] (a bias gradient: one call per
+// row of the batch), built for AVX-512, AVX2 and the baseline
+// (simd_clones.h). For float it equals the double-accumulator loop below
+// bit for bit: float(double(o) + double(a)) is o + a rounded once, because
+// a double holds the exact sum of two floats.
+template <class T>
+NABLA_SIMD_CLONES void add_into(T* o, const T* a, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] += a[i];
+}
 
 // Acc is the accumulator type: double for float sums/products (accuracy),
 // else T.
@@ -47,7 +67,10 @@ void reduce_typed(const View& out, const View& in, Acc identity, Combine combine
       *o = static_cast<T>(acc);
     } else if (s[0] == sizeof(T) && s[1] == sizeof(T)) {
       const T* a = reinterpret_cast<const T*>(p[1]);
-      for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(combine(static_cast<Acc>(o[i]), static_cast<Acc>(a[i])));
+      if constexpr (std::is_same<Combine, Plus>::value && std::is_floating_point<T>::value)
+        add_into(o, a, n);
+      else
+        for (int64_t i = 0; i < n; ++i) o[i] = static_cast<T>(combine(static_cast<Acc>(o[i]), static_cast<Acc>(a[i])));
     } else {
       for (int64_t i = 0; i < n; ++i) {
         T* oi = reinterpret_cast<T*>(p[0] + i * s[0]);
@@ -72,7 +95,7 @@ void reduce_numeric(ReduceOp op, const View& out, const View& in) {
   using Acc = typename std::conditional<std::is_floating_point<T>::value, double, T>::type;
   switch (op) {
     case ReduceOp::Sum:
-      reduce_typed<T, Acc>(out, in, Acc(0), [](Acc a, Acc b) { return a + b; });
+      reduce_typed<T, Acc>(out, in, Acc(0), Plus());
       return;
     case ReduceOp::Prod:
       reduce_typed<T, Acc>(out, in, Acc(1), [](Acc a, Acc b) { return a * b; });
