@@ -22,10 +22,12 @@ namespace {
 // kGrainSize: an update streams a few arrays once, so it is bound by memory,
 // and a small one is over before a fork/join pays. The benchmark MLP's
 // 100k-weight layer is split; its 8k-weight layer is not. A split update
-// gives thread t the t-th contiguous block of the flat parameter - the same
-// rows of a weight that gemm.cpp's split gives thread t in x·Wᵀ and dW - so
-// each thread updates the weight, gradient and momentum it already has in
-// its core's cache (~24 -> ~17 µs per step at 2 threads on that model).
+// gives thread t the t-th contiguous block of the flat parameter. When the
+// GEMMs split the weight into as many pieces (as with 2 threads here),
+// those are the rows that gemm.cpp's split gives thread t in x·Wᵀ and dW,
+// so each thread updates the weight, gradient and momentum it already has
+// in its core's cache (~24 -> ~17 µs per step at 2 threads on that model).
+// With more threads the pieces may differ, and some rows change cores.
 constexpr int64_t kUpdateGrain = int64_t(1) << 16;
 
 template <class T>
