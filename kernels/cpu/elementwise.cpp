@@ -249,89 +249,89 @@ namespace {
 constexpr int64_t kTinyElements = 8;
 inline void scalar_loop_barrier() { asm volatile("" ::: "memory"); }
 
+// Calls body(F{}) with the functor of `op`, so that each loop below is
+// written once for every op; false when `op` has no functor of that kind.
+// The helpers and the loop lambdas passed to them are always inlined:
+// inside a SIMD clone the loop is then compiled for that clone's
+// instruction set (a call would run code built for the baseline).
+template <class Body>
+[[gnu::always_inline]] inline bool with_unary_functor(UnaryOp op, Body&& body) {
+  switch (op) {
+#define X(name, expr) \
+  case UnaryOp::name: \
+    body(name##F{});  \
+    return true;
+    NABLA_UNARY_FUNCTORS(X)
+#undef X
+    default:
+      return false;
+  }
+}
+template <class Body>
+[[gnu::always_inline]] inline bool with_arith_functor(BinaryOp op, Body&& body) {
+  switch (op) {
+#define X(name, expr)  \
+  case BinaryOp::name: \
+    body(name##F{});   \
+    return true;
+    NABLA_ARITH_FUNCTORS(X)
+#undef X
+    default:
+      return false;
+  }
+}
+
 // The loops over more than a few elements, built for AVX-512, AVX2 and the
 // baseline (simd_clones.h): a batch-32 layer's activations are thousands of
 // elements, 4 at a time in the baseline build. Out of line and separate from
 // the tiny loops, so that a tiny op does not go through the clone's dispatch.
 template <class T>
 NABLA_SIMD_CLONES bool unary_dense_wide(UnaryOp op, T* out, const T* in, int64_t n) {
-  switch (op) {
-#define X(name, expr)                                  \
-  case UnaryOp::name: {                                \
-    name##F f{};                                       \
-    for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]); \
-    return true;                                       \
-  }
-    NABLA_UNARY_FUNCTORS(X)
-#undef X
-    default:
-      return false;
-  }
+  return with_unary_functor(
+      op, [&](auto f) __attribute__((always_inline)) {
+        for (int64_t i = 0; i < n; ++i) out[i] = f(in[i]);
+      });
+}
+
+// a_step/b_step: 1 for n elements, 0 for one element broadcast to n.
+template <class T>
+NABLA_SIMD_CLONES bool binary_dense_wide(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step,
+                                         int64_t n) {
+  return with_arith_functor(
+      op, [&](auto f) __attribute__((always_inline)) {
+        if (a_step && b_step) {
+          for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);
+        } else if (a_step) {
+          const T bv = *b;
+          for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], bv);
+        } else {
+          const T av = *a;
+          for (int64_t i = 0; i < n; ++i) out[i] = f(av, b[i * b_step]);
+        }
+      });
 }
 
 // Tiny loops, n <= kTinyElements.
 template <class T>
 bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
-  switch (op) {
-#define X(name, expr)                 \
-  case UnaryOp::name: {               \
-    name##F f{};                      \
-    for (int64_t i = 0; i < n; ++i) { \
-      out[i] = f(in[i]);              \
-      scalar_loop_barrier();          \
-    }                                 \
-    return true;                      \
-  }
-    NABLA_UNARY_FUNCTORS(X)
-#undef X
-    default:
-      return false;
-  }
-}
-// a_step/b_step: 1 for n elements, 0 for one element broadcast to n.
-template <class T>
-NABLA_SIMD_CLONES bool binary_dense_wide(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step,
-                                         int64_t n) {
-  switch (op) {
-#define X(name, expr)                                                \
-  case BinaryOp::name: {                                             \
-    name##F f{};                                                     \
-    if (a_step && b_step) {                                          \
-      for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], b[i]);        \
-    } else if (a_step) {                                             \
-      const T bv = *b;                                               \
-      for (int64_t i = 0; i < n; ++i) out[i] = f(a[i], bv);          \
-    } else {                                                         \
-      const T av = *a;                                               \
-      for (int64_t i = 0; i < n; ++i) out[i] = f(av, b[i * b_step]); \
-    }                                                                \
-    return true;                                                     \
-  }
-    NABLA_ARITH_FUNCTORS(X)
-#undef X
-    default:
-      return false;
-  }
+  return with_unary_functor(
+      op, [&](auto f) __attribute__((always_inline)) {
+        for (int64_t i = 0; i < n; ++i) {
+          out[i] = f(in[i]);
+          scalar_loop_barrier();
+        }
+      });
 }
 
-// Tiny loops, n <= kTinyElements.
 template <class T>
 bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step, int64_t n) {
-  switch (op) {
-#define X(name, expr)                           \
-  case BinaryOp::name: {                        \
-    name##F f{};                                \
-    for (int64_t i = 0; i < n; ++i) {           \
-      out[i] = f(a[i * a_step], b[i * b_step]); \
-      scalar_loop_barrier();                    \
-    }                                           \
-    return true;                                \
-  }
-    NABLA_ARITH_FUNCTORS(X)
-#undef X
-    default:
-      return false;
-  }
+  return with_arith_functor(
+      op, [&](auto f) __attribute__((always_inline)) {
+        for (int64_t i = 0; i < n; ++i) {
+          out[i] = f(a[i * a_step], b[i * b_step]);
+          scalar_loop_barrier();
+        }
+      });
 }
 
 // The general engine on 1-D views: big tensors (threaded), int64/bool (their
