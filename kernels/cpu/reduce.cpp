@@ -28,7 +28,8 @@ struct Plus {
 // row of the batch), built for AVX-512, AVX2 and the baseline
 // (simd_clones.h). For float it equals the double-accumulator loop below
 // bit for bit: float(double(o) + double(a)) is o + a rounded once, because
-// a double holds the exact sum of two floats.
+// rounding a sum to double (53 bits) and then to float (24) gives what one
+// rounding to float gives whenever 53 >= 2 * 24 + 2.
 template <class T>
 NABLA_SIMD_CLONES void add_into(T* o, const T* a, int64_t n) {
   for (int64_t i = 0; i < n; ++i) o[i] += a[i];
