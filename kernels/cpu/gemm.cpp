@@ -206,9 +206,9 @@ void gemm_serial(const GemmArgs<T>& g) {
 // Which way: so that each thread touches one contiguous block of the
 // largest of A, B and C - in a training step, the weight or its gradient.
 // Then the same thread touches the same half of a weight every time: x·Wᵀ
-// splits W's rows (B's columns), dW = dzᵀ·x splits dW's rows (C's), and the
-// optimizer's update (optim.cpp) splits the flat weight the same way. Each
-// half stays in its own core's cache from step to step. Splitting dW by
+// splits W's rows (B's columns), dW = dzᵀ·x splits dW's rows (C's), and,
+// at 2 threads, the optimizer's update (optim.cpp) splits the flat weight
+// the same way. Each half stays in its own core's cache from step to step. Splitting dW by
 // columns instead (what "split the longer side" picks for 128×784) moved
 // half of every weight, gradient and momentum buffer between the cores each
 // step: measured on the benchmark MLP, the 2-thread step then ran no faster

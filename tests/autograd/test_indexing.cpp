@@ -247,7 +247,7 @@ TEST_CASE("index_select: a batch of rows big enough to split across threads matc
           "[indexing]") {
   // 37 rows of 1,001 floats (~145 KiB): over the kernel's split size, so at
   // 2 threads each thread copies its own rows (kernels/cpu/index.cpp); an
-  // odd count, so the two shares differ. Also along axis 1 with 3 outer rows.
+  // odd count, so the two shares differ. Also along axis 1 with 2 outer rows.
   const Tensor x = arange(0, 200 * 1001, 1, TensorOptions(kFloat32)).reshape({200, 1001});
   std::vector<int64_t> picks, picks_100;
   for (int64_t j = 0; j < 37; ++j) picks.push_back((j * 53 + 11) % 200);
