@@ -118,8 +118,8 @@ void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_grap
   accumulate_unhooked(leaf, g, create_graph, g.impl() == grad.impl() ? 2 : 1);
 }
 
-// n's backward closure on its output's gradient g.
-Grads run_closure(Node& n, const Tensor& g) {
+// n's backward closure on its output's gradient g, which it takes over.
+Grads run_closure(Node& n, Tensor&& g) {
   if (__builtin_expect(detail::anomaly_enabled, 0)) {
     // Name this node in anomalies raised by the ops its closure runs.
     struct Running {
@@ -127,9 +127,9 @@ Grads run_closure(Node& n, const Tensor& g) {
       ~Running() { detail::running_backward = prev; }
     } running;
     detail::running_backward = n.name;
-    return n.apply(g);
+    return n.apply(std::move(g));
   }
-  return n.apply(g);
+  return n.apply(std::move(g));
 }
 
 struct Capture {
@@ -250,8 +250,9 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       if (--m->pending == 0) ready.push_back(m);
       continue;
     }
-    Grads grads = g.defined() ? run_closure(*n, g) : Grads();
-    NABLA_CHECK(!g.defined() || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),
+    const bool has_grad = g.defined();
+    Grads grads = has_grad ? run_closure(*n, std::move(g)) : Grads();
+    NABLA_CHECK(!has_grad || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),
                 " gradients for ", n->inputs.size(), " inputs");
     if (detail::anomaly_enabled)
       for (size_t i = 0; i < grads.size(); ++i) {

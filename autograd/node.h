@@ -91,8 +91,10 @@ struct Node {
   }
 
   virtual ~Node() = default;
-  virtual Grads apply(const Tensor& dy) = 0;  // runs the backward closure
-  virtual void release() = 0;                 // frees the closure and what it captured
+  // Runs the backward closure. dy is handed over: a closure that takes it by
+  // value may let its last op write over dy's buffer (see record.h).
+  virtual Grads apply(Tensor&& dy) = 0;
+  virtual void release() = 0;  // frees the closure and what it captured
 };
 
 // Destroys n and frees its block; RefPtr calls it when the last reference
@@ -107,7 +109,7 @@ template <class F>
 struct FunctionNode final : Node {
   std::optional<F> fn;
   explicit FunctionNode(F&& f) : fn(std::move(f)) {}
-  Grads apply(const Tensor& dy) override { return (*fn)(dy); }
+  Grads apply(Tensor&& dy) override { return (*fn)(std::move(dy)); }
   void release() override {
     fn.reset();
     saved.clear();

@@ -60,6 +60,20 @@ void attach(RefPtr<Node>&& node, const char* name, const Tensor& out, const Tens
             const Tensor* saved, size_t num_saved);
 }  // namespace detail
 
+// Whether record() would attach a node: grad mode is on and an input
+// requires grad. An op's rvalue overload (see mul) asks first: a recorded op
+// may save its inputs for backward, so none of their buffers may be reused.
+inline bool will_record(TensorRefs inputs) {
+  return GradMode::is_enabled() && detail::any_requires_grad(inputs.begin(), inputs.size());
+}
+
+// What record() returns when it attaches nothing: the output, checked for
+// NaN/Inf first under anomaly detection.
+inline Tensor unrecorded(const char* name, Tensor&& out) {
+  if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");
+  return std::move(out);
+}
+
 template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");

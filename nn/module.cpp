@@ -162,6 +162,8 @@ void assign_in_place(const Tensor& dst, const Tensor& src) {
   d->strides = s->strides;
   d->offset = s->offset;
   d->dtype = s->dtype;
+  d->contiguous = s->contiguous;
+  d->numel = s->numel;
 }
 }  // namespace
 

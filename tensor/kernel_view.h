@@ -35,17 +35,10 @@ inline kernels::View kview_broadcast(const Tensor& t, const Shape& shape, Shape&
 // it is C-contiguous, 0 when every stride is 0 (one value broadcast, as
 // sum()'s backward makes), -1 otherwise.
 inline int64_t dense_step(const Tensor& t) {
+  if (t.is_contiguous()) return 1;
   const Shape& shape = t.shape();
   const Shape& strides = t.strides();
-  const size_t n = shape.size();
-  int64_t expected = 1;
-  size_t d = n;
-  while (d > 0 && (shape[d - 1] == 1 || strides[d - 1] == expected)) {  // contiguous so far
-    --d;
-    expected *= shape[d];
-  }
-  if (d == 0) return 1;
-  for (d = 0; d < n; ++d)
+  for (size_t d = 0; d < shape.size(); ++d)
     if (shape[d] != 1 && strides[d] != 0) return -1;
   return 0;
 }

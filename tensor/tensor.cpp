@@ -59,6 +59,7 @@ Tensor empty(const Shape& shape, DType dtype, Device device) {
   const int64_t count = zero ? 0 : stride;
   storage->take_memory(static_cast<size_t>(count) * dtype_size(dtype), device);
   impl->dtype = dtype;
+  impl->numel = count;  // contiguous: true from the initialiser
   return t;
 }
 
@@ -89,6 +90,13 @@ Tensor tensor_over(RefPtr<Storage> storage, const Shape& shape, const Shape& str
   impl->strides = strides;
   impl->offset = offset;
   impl->dtype = dtype;
+  impl->numel = numel(shape);
+  int64_t expected = 1;
+  for (size_t i = shape.size(); i-- > 0 && impl->contiguous;) {
+    if (shape[i] == 1) continue;
+    impl->contiguous = strides[i] == expected;
+    expected *= shape[i];
+  }
   return Tensor(std::move(impl));
 }
 
@@ -100,16 +108,6 @@ bool Tensor::storage_is_exclusive() const {
 }
 
 int64_t Tensor::size(int64_t axis) const { return shape()[wrap_axis(axis, ndim(), "size")]; }
-
-bool Tensor::is_contiguous() const {
-  int64_t expected = 1;
-  for (size_t i = impl_->shape.size(); i-- > 0;) {
-    if (impl_->shape[i] == 1) continue;
-    if (impl_->strides[i] != expected) return false;
-    expected *= impl_->shape[i];
-  }
-  return true;
-}
 
 template <class T>
 T Tensor::item() const {

@@ -48,6 +48,11 @@ struct TensorImpl {
   Shape strides;       // in elements
   int64_t offset = 0;  // in elements, from storage->data
   DType dtype = DType::Float32;
+  // Kept in step with shape and strides by the few places that set them
+  // (empty(), tensor_over()): every op asks for both, and computing them
+  // again is a loop over the dims each time.
+  bool contiguous = true;  // C order, dims of size 1 aside (Tensor::is_contiguous)
+  int64_t numel = 0;       // the product of shape
 
   // autograd metadata (autograd/README.md tells the story)
   bool requires_grad = false;      // set on leaves by the user
@@ -71,11 +76,11 @@ class Tensor {
   const Shape& strides() const { return impl_->strides; }
   int64_t size(int64_t axis) const;  // negative axes count from the end
   int64_t ndim() const { return static_cast<int64_t>(impl_->shape.size()); }
-  int64_t numel() const { return nabla::numel(impl_->shape); }
+  int64_t numel() const { return impl_->numel; }
   int64_t offset() const { return impl_->offset; }
   DType dtype() const { return impl_->dtype; }
   Device device() const { return impl_->storage->device; }
-  bool is_contiguous() const;
+  bool is_contiguous() const { return impl_->contiguous; }
   size_t element_size() const { return dtype_size(impl_->dtype); }
 
   // Raw data of the first element; data<T>() checks T against dtype().

@@ -1,6 +1,7 @@
 #include "activation.h"
 
 #include <cmath>
+#include <utility>
 
 #include "../../tensor/creation.h"
 #include "../record.h"
@@ -23,9 +24,15 @@ Tensor where_positive(const Tensor& dy, const Tensor& x) {
   return record("where_positive", g, {dy}, {x}, [x](const Tensor& ddg) { return Grads{where_positive(ddg, x)}; });
 }
 
+Tensor where_positive(Tensor&& dy, const Tensor& x) {
+  if (autograd::will_record({dy})) return where_positive(std::as_const(dy), x);
+  return autograd::unrecorded("where_positive",
+                              detail::binary_forward(kernels::BinaryOp::WherePositive, std::move(dy), x));
+}
+
 Tensor relu(const Tensor& x) {
   Tensor y = detail::unary_forward(kernels::UnaryOp::Relu, x);
-  return record("relu", y, {x}, {x}, [x](const Tensor& dy) { return Grads{where_positive(dy, x)}; });
+  return record("relu", y, {x}, {x}, [x](Tensor dy) { return Grads{where_positive(std::move(dy), x)}; });
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) { return where(x > 0.0, x, x * negative_slope); }

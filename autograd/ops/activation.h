@@ -24,6 +24,7 @@ Tensor relu(const Tensor& x);
 // dy·[x > 0]: relu's backward (also for fused layers that end in a relu;
 // x may be the relu's output, which is positive exactly where its input is).
 Tensor where_positive(const Tensor& dy, const Tensor& x);
+Tensor where_positive(Tensor&& dy, const Tensor& x);  // dy's buffer may take the result (mul's rvalue overload)
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 Tensor gelu(const Tensor& x);

@@ -1,6 +1,7 @@
 #include "arithmetic.h"
 
 #include <cmath>
+#include <utility>
 
 #include "../../tensor/creation.h"
 #include "../record.h"
@@ -44,10 +45,17 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward(BinaryOp::Mul, a, b);
-  return record("mul", y, {a, b}, {a, b}, [a, b](const Tensor& dy) {
-    return Grads{a.requires_grad() ? sum_to(dy * b, a.shape()) : Tensor(),
-                 b.requires_grad() ? sum_to(dy * a, b.shape()) : Tensor()};
+  return record("mul", y, {a, b}, {a, b}, [a, b](Tensor dy) {
+    Tensor db = b.requires_grad() ? sum_to(dy * a, b.shape()) : Tensor();
+    // dy is not read again: dy·b may be written over it.
+    Tensor da = a.requires_grad() ? sum_to(std::move(dy) * b, a.shape()) : Tensor();
+    return Grads{std::move(da), std::move(db)};
   });
+}
+
+Tensor mul(Tensor&& a, const Tensor& b) {
+  if (autograd::will_record({a, b})) return mul(std::as_const(a), b);  // backward needs a as it is
+  return autograd::unrecorded("mul", binary_forward(BinaryOp::Mul, std::move(a), b));
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {

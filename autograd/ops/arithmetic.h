@@ -25,6 +25,10 @@ Tensor pow(double base, const Tensor& exponent);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor neg(const Tensor& a);
+// The same, handing a over (a temporary, or std::move(x)): when the product
+// is not recorded, a's buffer may take it (forward.h) - one allocation fewer.
+// Backward closures call it on dy, which is theirs to consume.
+Tensor mul(Tensor&& a, const Tensor& b);
 
 // Tensor (op) scalar and scalar (op) tensor.
 Tensor add(const Tensor& a, double s);
@@ -51,6 +55,7 @@ inline Tensor sum_to(Tensor g, const Shape& shape) {  // by value: a temporary m
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 inline Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+inline Tensor operator*(Tensor&& a, const Tensor& b) { return mul(std::move(a), b); }
 inline Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 inline Tensor operator-(const Tensor& a) { return neg(a); }
 inline Tensor operator+(const Tensor& a, double s) { return add(a, s); }

@@ -101,6 +101,26 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+namespace {
+bool is_disposable(const Tensor& t) {
+  return t.impl_ptr().use_count() == 1 && t.storage_is_exclusive() && !t.requires_grad() && !t.impl()->grad &&
+         t.is_contiguous();
+}
+}  // namespace
+
+Tensor binary_forward(BinaryOp op, Tensor&& a, const Tensor& b) {
+  if (a.defined() && b.defined() && a.shape() == b.shape() && a.device() == b.device() && is_disposable(a)) {
+    const auto [common, out_dtype] = op_types(op, promote_types(a.dtype(), b.dtype()));
+    const int64_t b_step = dense_step(b);
+    if (a.dtype() == common && b.dtype() == common && out_dtype == common && b_step >= 0) {
+      // In place is safe for an elementwise loop: element i is read before it is written.
+      kernels::binary_dense(op, common, a.device(), a.raw_data(), a.raw_data(), 1, b.raw_data(), b_step, a.numel());
+      return std::move(a);
+    }
+  }
+  return binary_forward(op, static_cast<const Tensor&>(a), b);
+}
+
 Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first) {
   const char* name = kernels::binary_op_name(op);
   check_defined(name, a);

@@ -12,6 +12,12 @@ namespace nabla::detail {
 Tensor unary_forward(kernels::UnaryOp op, const Tensor& x);
 // z = op(a, b) with NumPy broadcasting and type promotion.
 Tensor binary_forward(kernels::BinaryOp op, const Tensor& a, const Tensor& b);
+// The same with a handed over: when nothing else can see a's buffer (this is
+// its only handle, no view shares its storage, it carries no autograd state)
+// and z has a's shape, dtype and layout, z is written over a and returned in
+// its place - no allocation. NumPy elides its temporaries the same way.
+// Only for ops that will not save a for backward (see mul's rvalue overload).
+Tensor binary_forward(kernels::BinaryOp op, Tensor&& a, const Tensor& b);
 // z = op(a, s) or, with scalar_first, op(s, a); the scalar is "weak" (dtype.h).
 Tensor scalar_forward(kernels::BinaryOp op, const Tensor& a, double s, bool scalar_first = false);
 // Reduction over `axes` (empty = all), keepdims shape.

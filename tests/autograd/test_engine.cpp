@@ -258,3 +258,67 @@ TEST_CASE("engine: a window gradient never writes into a shared or broadcast buf
   Tensor g2 = autograd::grad({l2}, {x2}, {}, false, true)[0];
   CHECK(testing::values(g2) == want);
 }
+
+TEST_CASE("a handed-over operand's buffer takes the result only when nothing else can see it", "[autograd][engine]") {
+  NoGradGuard no_grad;
+  const Tensor b = tensor({2.0f, 3.0f, 4.0f});
+  SECTION("the only handle: written over, same buffer") {
+    Tensor a = tensor({1.0f, 2.0f, 3.0f});
+    const void* buffer = a.raw_data();
+    Tensor z = std::move(a) * b;
+    REQUIRE(z.raw_data() == buffer);
+    REQUIRE(testing::values(z) == std::vector<double>{2, 6, 12});
+  }
+  SECTION("another handle, a view, or a dtype change: a fresh buffer, a untouched") {
+    Tensor a = tensor({1.0f, 2.0f, 3.0f});
+    Tensor copy = a;
+    Tensor z1 = std::move(copy) * b;
+    Tensor v = tensor({1.0f, 2.0f, 3.0f, 9.0f});
+    Tensor window = v.narrow(0, 0, 3);
+    Tensor z2 = std::move(window) * b;
+    Tensor i = tensor({1.0f, 2.0f, 3.0f}).astype(kInt64);
+    Tensor z3 = std::move(i) * b;  // int64 · float32 is float32: a new dtype, a new buffer
+    REQUIRE(testing::values(a) == std::vector<double>{1, 2, 3});
+    REQUIRE(testing::values(v) == std::vector<double>{1, 2, 3, 9});
+    for (const Tensor& z : {z1, z2, z3}) REQUIRE(testing::values(z) == std::vector<double>{2, 6, 12});
+    REQUIRE(z3.dtype() == kFloat32);
+  }
+}
+
+TEST_CASE("a recorded op never writes over a handed-over input it saves for backward", "[autograd][engine]") {
+  Tensor w = tensor({2.0, 3.0}, kFloat64).requires_grad_();
+  Tensor a = tensor({5.0, 7.0}, kFloat64);
+  const void* buffer = a.raw_data();
+  Tensor z = std::move(a) * w;  // dz/dw = a: a must survive
+  REQUIRE(z.raw_data() != buffer);
+  z.sum().backward();
+  REQUIRE(testing::values(w.grad()) == std::vector<double>{5, 7});
+}
+
+TEST_CASE("backward closures reuse dy only when no one else holds it", "[autograd][engine]") {
+  Tensor x = tensor({1.0, -2.0, 3.0}, kFloat64).requires_grad_();
+  Tensor w = tensor({2.0, 3.0, 4.0}, kFloat64).requires_grad_();
+  Tensor v = tensor({-1.0, 5.0, 0.5}, kFloat64).requires_grad_();
+  SECTION("one dy passed to two consumers (add's backward)") {
+    Tensor y = relu(x * w) + x * v;  // both branches get the very same dy
+    y.sum().backward();
+    // d/dx = w·[xw > 0] + v, d/dw = x·[xw > 0], d/dv = x
+    REQUIRE(testing::values(x.grad()) == std::vector<double>{1, 5, 4.5});
+    REQUIRE(testing::values(w.grad()) == std::vector<double>{1, 0, 3});
+    REQUIRE(testing::values(v.grad()) == std::vector<double>{1, -2, 3});
+  }
+  SECTION("a retained gradient and a hook's copy keep their values") {
+    Tensor y = x * w;
+    y.retain_grad();
+    Tensor seen;
+    Tensor u = y * v;
+    u.register_hook([&seen](const Tensor& g) {
+      seen = g;
+      return Tensor();
+    });
+    (u * 2.0).sum().backward();
+    REQUIRE(testing::values(seen) == std::vector<double>{2, 2, 2});
+    REQUIRE(testing::values(y.grad()) == std::vector<double>{-2, 10, 1});  // 2v
+    REQUIRE(testing::values(x.grad()) == std::vector<double>{-4, 30, 4});  // 2vw
+  }
+}
