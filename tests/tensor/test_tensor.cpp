@@ -121,6 +121,48 @@ TEST_CASE("views share storage; contiguous copies only when needed", "[tensor][v
   REQUIRE(values(x.select(0, 0)) == std::vector<double>{-1, -1, -1, -1});
 }
 
+TEST_CASE("every view's cached numel and contiguity match its shape and strides", "[tensor][view]") {
+  // TensorImpl keeps both instead of recomputing them per op; this is the recomputation.
+  auto c_order = [](const Tensor& t) {
+    int64_t expected = 1;
+    for (size_t i = t.shape().size(); i-- > 0;) {
+      if (t.shape()[i] == 1) continue;
+      if (t.strides()[i] != expected) return false;
+      expected *= t.shape()[i];
+    }
+    return true;
+  };
+  auto count = [](const Tensor& t) {
+    int64_t n = 1;
+    for (int64_t d : t.shape()) n *= d;
+    return n;
+  };
+  Tensor x = arange(60).reshape({3, 4, 5});
+  const std::vector<std::pair<const char*, Tensor>> views = {
+      {"x", x},
+      {"transpose", x.transpose(0, 2)},
+      {"narrow outer", x.narrow(0, 1, 2)},
+      {"narrow inner", x.narrow(2, 1, 3)},
+      {"select", x.select(1, 2)},
+      {"slice step 2", slice(x, 2, 0, None, 2)},
+      {"one row", x.narrow(0, 1, 1)},
+      {"one column", x.narrow(2, 3, 1)},
+      {"unsqueeze", x.unsqueeze(1)},
+      {"expand", tensor({1, 2, 3}).reshape({3, 1}).expand({3, 4})},
+      {"permute", x.permute({1, 0, 2})},
+      {"empty", x.narrow(1, 0, 0)},
+      {"reshape", x.reshape({12, 5})},
+      {"scalar", x.select(0, 0).select(0, 0).select(0, 0)},
+  };
+  for (const auto& [name, t] : views) {
+    INFO(name << ", shape " << shape_str(t.shape()));
+    REQUIRE(t.is_contiguous() == c_order(t));
+    REQUIRE(t.numel() == count(t));
+  }
+  REQUIRE(x.narrow(0, 1, 2).is_contiguous());
+  REQUIRE_FALSE(x.narrow(2, 1, 3).is_contiguous());
+}
+
 TEST_CASE("ownership: views outlive their base, handles count, threads share safely", "[tensor][view]") {
   // A fresh tensor's TensorImpl and Storage share one memory block; a view
   // keeps the data alive after the tensor that made it is gone.
