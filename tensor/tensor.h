@@ -49,8 +49,9 @@ struct TensorImpl {
   int64_t offset = 0;  // in elements, from storage->data
   DType dtype = DType::Float32;
   // Kept in step with shape and strides by the few places that set them
-  // (empty(), tensor_over()): every op asks for both, and computing them
-  // again is a loop over the dims each time.
+  // (empty(), tensor_over(), and Module::to, which copies all four from
+  // another tensor): every op asks for both, and computing them again is a
+  // loop over the dims each time.
   bool contiguous = true;  // C order, dims of size 1 aside (Tensor::is_contiguous)
   int64_t numel = 0;       // the product of shape
 
