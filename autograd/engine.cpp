@@ -3,6 +3,7 @@
 #include <atomic>
 #include <unordered_map>
 
+#include "../kernels/kernels.h"
 #include "../tensor/creation.h"
 #include "anomaly.h"
 #include "grad_mode.h"
@@ -118,8 +119,19 @@ void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_grap
   accumulate_unhooked(leaf, g, create_graph, g.impl() == grad.impl() ? 2 : 1);
 }
 
+// The node whose backward closure runs on this thread, while the gradients
+// of its leaf inputs go straight into their .grad (backward() without
+// create_graph); null otherwise. accumulate_product() adds into a leaf's
+// .grad only while it is set.
+__attribute__((tls_model("initial-exec"))) thread_local Node* accumulating_node = nullptr;
+
 // n's backward closure on its output's gradient g, which it takes over.
-Grads run_closure(Node& n, Tensor&& g) {
+// into_grad: n's leaf inputs accumulate into their .grad (see above).
+Grads run_closure(Node& n, Tensor&& g, bool into_grad) {
+  struct Restore {  // a closure may run a backward of its own
+    Node* prev = accumulating_node;
+    ~Restore() { accumulating_node = prev; }
+  } restore;
   if (__builtin_expect(detail::anomaly_enabled, 0)) {
     // Name this node in anomalies raised by the ops its closure runs.
     struct Running {
@@ -127,8 +139,10 @@ Grads run_closure(Node& n, Tensor&& g) {
       ~Running() { detail::running_backward = prev; }
     } running;
     detail::running_backward = n.name;
+    accumulating_node = nullptr;  // every gradient passes the engine's finite check
     return n.apply(std::move(g));
   }
+  accumulating_node = into_grad ? &n : nullptr;
   return n.apply(std::move(g));
 }
 
@@ -207,6 +221,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     bool prev;
     ~RestoreGradMode() { GradMode::set_enabled(prev); }
   } restore{true};
+  const bool into_grad = !capture && !create_graph;
   std::vector<Node*> ready;
   for (const auto& r : roots)
     if (r->pending == 0 && (ready.empty() || std::find(ready.begin(), ready.end(), r.get()) == ready.end()))
@@ -251,7 +266,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       continue;
     }
     const bool has_grad = g.defined();
-    Grads grads = has_grad ? run_closure(*n, std::move(g)) : Grads();
+    Grads grads = has_grad ? run_closure(*n, std::move(g), into_grad) : Grads();
     NABLA_CHECK(!has_grad || grads.size() == n->inputs.size(), n->name, "backward returned ", grads.size(),
                 " gradients for ", n->inputs.size(), " inputs");
     if (detail::anomaly_enabled)
@@ -294,6 +309,31 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
 }
 
 }  // namespace
+
+// What accumulate_unhooked() would do with dy·x for this leaf - add it into
+// a .grad that does not require grad, in place - done in one pass. The first
+// gradient of a leaf is taken whole by the engine instead.
+bool accumulate_product(size_t input, const Tensor& dy, const Tensor& x) {
+  const Node* n = accumulating_node;
+  if (!n || input >= n->inputs.size()) return false;
+  const TensorImpl* leaf = n->inputs[input].leaf.get();
+  if (!leaf || !leaf->grad || !leaf->hooks.empty() || !x.defined()) return false;
+  // .grad, dy and x must line up element by element: one dtype, one device,
+  // the leaf's shape, all dense.
+  const TensorImpl *acc = leaf->grad.get(), *d = dy.impl(), *f = x.impl();
+  const DType dtype = acc->dtype;
+  if (!is_floating(dtype) || d->dtype != dtype || f->dtype != dtype || acc->requires_grad) return false;
+  if (!(acc->contiguous && d->contiguous && f->contiguous)) return false;
+  if (acc->shape != leaf->shape || d->shape != leaf->shape || f->shape != leaf->shape) return false;
+  Storage& s = *acc->storage;
+  if (d->storage->device != s.device || f->storage->device != s.device) return false;
+  const size_t item = dtype_size(dtype);
+  kernels::add_product_dense(dtype, s.device, static_cast<char*>(s.data) + acc->offset * item,
+                             static_cast<char*>(d->storage->data) + d->offset * item,
+                             static_cast<char*>(f->storage->data) + f->offset * item, acc->numel);
+  s.version++;  // as add_() would
+  return true;
+}
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,
               bool create_graph) {

@@ -74,6 +74,17 @@ inline Tensor unrecorded(const char* name, Tensor&& out) {
   return std::move(out);
 }
 
+// For a backward closure whose gradient for input `input` is dy·x (mul's,
+// for one): adds dy·x straight into that input's .grad and returns true when
+// the engine would do nothing else with the gradient - the input is a leaf,
+// backward() runs without create_graph or anomaly detection, the leaf has no
+// hooks, and its .grad, dy and x are dense tensors of the leaf's shape,
+// dtype and device. The closure then returns no gradient for that input.
+// Otherwise it changes nothing and returns false: compute the gradient as
+// usual. One pass over .grad, instead of a fresh dy·x and a second pass to
+// add it (autograd/engine.cpp).
+bool accumulate_product(size_t input, const Tensor& dy, const Tensor& x);
+
 template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");

@@ -56,6 +56,14 @@ void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void
   NABLA_BACKEND_CALL(on(device), binary_dense, op, dtype, out, a, a_step, b, b_step, n);
 #endif
 }
+void add_product_dense(DType dtype, Device device, void* acc, const void* a, const void* b, int64_t n) {
+#ifdef NABLA_HAS_CUDA
+  if (device.is_cuda()) return cuda::add_product_dense(dtype, device, acc, a, b, n);
+  return cpu::add_product_dense(dtype, acc, a, b, n);
+#else
+  NABLA_BACKEND_CALL(on(device), add_product_dense, dtype, acc, a, b, n);
+#endif
+}
 void where(const View& out, const View& c, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, where, out, c, a, b);
 }

@@ -26,6 +26,11 @@ void binary(BinaryOp op, const View& out, const View& a, const View& b);
 void unary_dense(UnaryOp op, DType dtype, Device device, void* out, const void* in, int64_t n);
 void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void* a, int64_t a_step, const void* b,
                   int64_t b_step, int64_t n);
+// acc += a · b on n contiguous elements of one floating dtype (float32,
+// float64); acc may be a or b itself. The engine adds a product gradient
+// (mul's dy·x) straight into a leaf's .grad with it: one pass over .grad
+// instead of a temporary and then an add (autograd::accumulate_product).
+void add_product_dense(DType dtype, Device device, void* acc, const void* a, const void* b, int64_t n);
 // out = cond ? a : b; cond is bool, a/b/out share a dtype.
 void where(const View& out, const View& cond, const View& a, const View& b);
 // out = in, converting the dtype; in is broadcast to out's shape.

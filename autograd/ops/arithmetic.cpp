@@ -46,9 +46,11 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor y = binary_forward(BinaryOp::Mul, a, b);
   return record("mul", y, {a, b}, {a, b}, [a, b](Tensor dy) {
-    Tensor db = b.requires_grad() ? sum_to(dy * a, b.shape()) : Tensor();
-    // dy is not read again: dy·b may be written over it.
-    Tensor da = a.requires_grad() ? sum_to(std::move(dy) * b, a.shape()) : Tensor();
+    // db = dy·a, or added by the engine straight into a leaf b's .grad.
+    Tensor db, da;
+    if (b.requires_grad() && !autograd::accumulate_product(1, dy, a)) db = sum_to(dy * a, b.shape());
+    // da = dy·b; dy is not read again, so dy·b may be written over it.
+    if (a.requires_grad() && !autograd::accumulate_product(0, dy, b)) da = sum_to(std::move(dy) * b, a.shape());
     return Grads{std::move(da), std::move(db)};
   });
 }

@@ -311,9 +311,28 @@ NABLA_SIMD_CLONES bool binary_dense_wide(BinaryOp op, T* out, const T* a, int64_
       });
 }
 
-// Tiny loops, n <= kTinyElements.
+// Tiny loops, n <= kTinyElements, for the ops that compile to a few
+// instructions. A libm call (exp, pow, ...) in one of them would make
+// unary_dense/binary_dense save registers and set up a stack frame on every
+// call; those ops take the out-of-line path even when tiny.
+inline bool is_inline_op(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Neg:
+    case UnaryOp::Abs:
+    case UnaryOp::Sign:
+    case UnaryOp::Reciprocal:
+    case UnaryOp::Square:
+    case UnaryOp::Relu:
+      return true;
+    default:
+      return false;
+  }
+}
+inline bool is_inline_op(BinaryOp op) { return op != BinaryOp::Pow; }
+
 template <class T>
 bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
+  if (!is_inline_op(op)) return false;
   return with_unary_functor(
       op, [&](auto f) __attribute__((always_inline)) {
         for (int64_t i = 0; i < n; ++i) {
@@ -325,6 +344,7 @@ bool unary_dense_typed(UnaryOp op, T* out, const T* in, int64_t n) {
 
 template <class T>
 bool binary_dense_typed(BinaryOp op, T* out, const T* a, int64_t a_step, const T* b, int64_t b_step, int64_t n) {
+  if (!is_inline_op(op)) return false;
   return with_arith_functor(
       op, [&](auto f) __attribute__((always_inline)) {
         for (int64_t i = 0; i < n; ++i) {
@@ -350,16 +370,15 @@ __attribute__((noinline)) void binary_as_views(BinaryOp op, DType dtype, void* o
               View{const_cast<void*>(b), dtype, cpu, 1, shape, b_stride});
 }
 
-// The wide loops' float/double entry, out of line: the tiny path inlined
-// into unary_dense/binary_dense stays a leaf, with no call to set up.
-__attribute__((noinline)) bool unary_wide(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
+// The wide loops' float/double entry.
+bool unary_wide(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
   if (dtype == DType::Float32) return unary_dense_wide(op, static_cast<float*>(out), static_cast<const float*>(in), n);
   if (dtype == DType::Float64)
     return unary_dense_wide(op, static_cast<double*>(out), static_cast<const double*>(in), n);
   return false;
 }
-__attribute__((noinline)) bool binary_wide(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step,
-                                           const void* b, int64_t b_step, int64_t n) {
+bool binary_wide(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
+                 int64_t n) {
   if (dtype == DType::Float32)
     return binary_dense_wide(op, static_cast<float*>(out), static_cast<const float*>(a), a_step,
                              static_cast<const float*>(b), b_step, n);
@@ -367,6 +386,19 @@ __attribute__((noinline)) bool binary_wide(BinaryOp op, DType dtype, void* out, 
     return binary_dense_wide(op, static_cast<double*>(out), static_cast<const double*>(a), a_step,
                              static_cast<const double*>(b), b_step, n);
   return false;
+}
+
+// Everything but the tiny float loops, out of line and reached by a tail
+// call: unary_dense/binary_dense below then call nothing else, so their tiny
+// path needs no stack frame and saves no registers.
+__attribute__((noinline)) void unary_dense_rest(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
+  if (n > kTinyElements && n < kGrainSize && unary_wide(op, dtype, out, in, n)) return;
+  unary_as_views(op, dtype, out, in, n);
+}
+__attribute__((noinline)) void binary_dense_rest(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step,
+                                                 const void* b, int64_t b_step, int64_t n) {
+  if (n > kTinyElements && n < kGrainSize && binary_wide(op, dtype, out, a, a_step, b, b_step, n)) return;
+  binary_as_views(op, dtype, out, a, a_step, b, b_step, n);
 }
 }  // namespace
 
@@ -378,10 +410,8 @@ void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) 
       return;
     if (dtype == DType::Float64 && unary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(in), n))
       return;
-  } else if (n < kGrainSize && unary_wide(op, dtype, out, in, n)) {
-    return;
   }
-  unary_as_views(op, dtype, out, in, n);
+  unary_dense_rest(op, dtype, out, in, n);
 }
 
 void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
@@ -393,10 +423,39 @@ void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_
     if (dtype == DType::Float64 && binary_dense_typed(op, static_cast<double*>(out), static_cast<const double*>(a),
                                                       a_step, static_cast<const double*>(b), b_step, n))
       return;
-  } else if (n < kGrainSize && binary_wide(op, dtype, out, a, a_step, b, b_step, n)) {
-    return;
   }
-  binary_as_views(op, dtype, out, a, a_step, b, b_step, n);
+  binary_dense_rest(op, dtype, out, a, a_step, b, b_step, n);
+}
+
+// acc += a·b: a product gradient added into a leaf's .grad (autograd's
+// accumulate_product). Tiny ones inline, the rest in the wide loops, on
+// several threads from kGrainSize elements.
+namespace {
+template <class T>
+NABLA_SIMD_CLONES void add_product_wide(T* acc, const T* a, const T* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += a[i] * b[i];
+}
+template <class T>
+void add_product_tiny(T* acc, const T* a, const T* b, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    acc[i] += a[i] * b[i];
+    scalar_loop_barrier();
+  }
+}
+__attribute__((noinline)) void add_product_rest(DType dtype, void* acc, const void* a, const void* b, int64_t n) {
+  NABLA_DISPATCH_FLOAT(dtype, T, "add_product", parallel_for(n, [=](int64_t begin, int64_t end) {
+                         add_product_wide(static_cast<T*>(acc) + begin, static_cast<const T*>(a) + begin,
+                                          static_cast<const T*>(b) + begin, end - begin);
+                       }));
+}
+}  // namespace
+
+void add_product_dense(DType dtype, void* acc, const void* a, const void* b, int64_t n) {
+  if (n <= kTinyElements && dtype == DType::Float32)
+    return add_product_tiny(static_cast<float*>(acc), static_cast<const float*>(a), static_cast<const float*>(b), n);
+  if (n <= kTinyElements && dtype == DType::Float64)
+    return add_product_tiny(static_cast<double*>(acc), static_cast<const double*>(a), static_cast<const double*>(b), n);
+  add_product_rest(dtype, acc, a, b, n);
 }
 
 void where(const View& out, const View& cond, const View& a, const View& b) {

@@ -277,6 +277,25 @@ void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void
                View{const_cast<void*>(b), dtype, device, 1, shape, b_stride});
 }
 
+// acc += a·b (the CPU twin: cpu/elementwise.cpp).
+namespace {
+template <class T>
+__global__ void add_product_kernel(T* acc, const T* a, const T* b, int64_t n) {
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    acc[i] += a[i] * b[i];
+}
+}  // namespace
+
+void add_product_dense(DType dtype, Device device, void* acc, const void* a, const void* b, int64_t n) {
+  if (n == 0) return;
+  rt::DeviceGuard guard(device.index);
+  NABLA_DISPATCH_FLOAT(dtype, T, "add_product",
+                       add_product_kernel<T><<<rt::grid_for(n), rt::kBlock, 0, rt::current_stream()>>>(
+                           static_cast<T*>(acc), static_cast<const T*>(a), static_cast<const T*>(b), n));
+  NABLA_CUDA_CHECK(cudaGetLastError());
+}
+
 void where(const View& out, const View& cond, const View& a, const View& b) {
   rt::check_same_device("where", out, cond);
   rt::check_same_device("where", out, a);

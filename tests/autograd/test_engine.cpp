@@ -322,3 +322,132 @@ TEST_CASE("backward closures reuse dy only when no one else holds it", "[autogra
     REQUIRE(testing::values(x.grad()) == std::vector<double>{-4, 30, 4});  // 2vw
   }
 }
+
+// times(x, c) = x·c for a constant c, whose backward adds dy·c straight into
+// x's .grad when the engine allows it, and counts which way it went.
+namespace {
+struct ProductProbe {
+  int fused = 0, returned = 0;
+  Tensor operator()(const Tensor& x, const Tensor& c) {
+    Tensor y;
+    {
+      NoGradGuard g;
+      y = x * c;
+    }
+    return autograd::record("times", y, {x}, {x, c}, [this, c](const Tensor& dy) {
+      if (autograd::accumulate_product(0, dy, c)) {
+        ++fused;
+        return autograd::Grads{Tensor()};
+      }
+      ++returned;
+      return autograd::Grads{dy * c};
+    });
+  }
+};
+}  // namespace
+
+TEST_CASE("accumulate_product adds into a leaf's .grad only where the engine would just add", "[autograd][engine]") {
+  const Tensor c = tensor({2.0, -3.0, 0.5}, kFloat64);
+  Tensor x = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  ProductProbe times;
+  // A dense seed: sum()'s would be a broadcast one, which is never fused.
+  auto backward = [](const Tensor& y, bool create_graph = false) { y.backward(ones_like(y), false, create_graph); };
+  SECTION("backward() into an existing dense .grad: fused, in place, version bumped") {
+    backward(times(x, c));  // no .grad yet: the engine takes the gradient whole
+    REQUIRE(times.fused == 0);
+    REQUIRE(testing::values(x.grad()) == std::vector<double>{2, -3, 0.5});
+    const void* buffer = x.grad().raw_data();
+    const uint32_t version = x.grad().version();
+    backward(times(x, c));
+    REQUIRE(times.fused == 1);
+    REQUIRE(x.grad().raw_data() == buffer);
+    REQUIRE(x.grad().version() == version + 1);
+    REQUIRE(testing::values(x.grad()) == std::vector<double>{4, -6, 1});
+  }
+  SECTION("every other case returns the gradient and changes nothing") {
+    backward(times(x, c));
+    const std::vector<double> first{2, -3, 0.5}, twice{4, -6, 1};
+    SECTION("outside a backward") {
+      REQUIRE_FALSE(autograd::accumulate_product(0, c, c));
+      REQUIRE(testing::values(x.grad()) == first);
+    }
+    SECTION("autograd::grad leaves .grad alone") {
+      Tensor y = times(x, c);
+      Tensor g = autograd::grad({y}, {x}, {ones_like(y)})[0];
+      REQUIRE(testing::values(g) == first);
+      REQUIRE(testing::values(x.grad()) == first);
+    }
+    SECTION("create_graph: the gradient stays differentiable") {
+      backward(times(x, c), /*create_graph=*/true);
+      REQUIRE(testing::values(x.grad()) == twice);
+    }
+    SECTION("a hook on the leaf sees the gradient") {
+      Tensor seen;
+      x.register_hook([&seen](const Tensor& g) {
+        seen = g.clone();
+        return Tensor();
+      });
+      backward(times(x, c));
+      REQUIRE(testing::values(seen) == first);
+      REQUIRE(testing::values(x.grad()) == twice);
+    }
+    SECTION("anomaly detection checks every gradient") {
+      autograd::DetectAnomalyGuard anomaly;
+      backward(times(x, c));
+      REQUIRE(testing::values(x.grad()) == twice);
+    }
+    SECTION("a factor broadcast to the leaf's shape") {
+      backward(times(x, tensor({2.0}, kFloat64)));
+      REQUIRE(testing::values(x.grad()) == std::vector<double>{4, -1, 2.5});
+    }
+    SECTION("a .grad of another dtype, or not contiguous") {
+      x.set_grad(tensor({2.0f, -3.0f, 0.5f}));
+      backward(times(x, c));
+      REQUIRE(x.grad().dtype() == kFloat32);
+      REQUIRE(testing::values(x.grad()) == twice);
+      x.set_grad(tensor({2.0, 9.0, -3.0, 9.0, 0.5, 9.0}, kFloat64).reshape({3, 2}).select(1, 0));
+      backward(times(x, c));
+      REQUIRE(testing::values(x.grad()) == twice);
+    }
+    SECTION("an input that is not a leaf") {
+      Tensor h = x * 1.0;
+      h.retain_grad();
+      backward(times(h, c));
+      REQUIRE(testing::values(h.grad()) == first);
+      REQUIRE(testing::values(x.grad()) == twice);
+    }
+    REQUIRE(times.fused == 0);
+  }
+}
+
+TEST_CASE("mul adds dy·a into a leaf's .grad in place from the second backward on", "[autograd][engine]") {
+  for (DType dtype : {kFloat32, kFloat64}) {
+    INFO(dtype_name(dtype));
+    Tensor w = tensor({0.5, -1.5, 2.0, 3.0, -0.25}, dtype).requires_grad_();
+    Tensor a = tensor({1.0, 2.0, -3.0, 4.0, 0.5}, dtype).requires_grad_();
+    auto step = [&] { (relu(a) * w * w).sum().backward(); };  // d/dw = 2·relu(a)·w, through both mul inputs
+    step();
+    const std::vector<double> once = testing::values(w.grad());
+    REQUIRE(once == std::vector<double>{1, -6, 0, 24, -0.25});
+    const void* buffer = w.grad().raw_data();
+    step();
+    step();
+    REQUIRE(w.grad().raw_data() == buffer);
+    REQUIRE(testing::values(w.grad()) == std::vector<double>{3, -18, 0, 72, -0.75});
+    REQUIRE(testing::values(a.grad()) == std::vector<double>{0.75, 6.75, 0, 27, 0.1875});  // 3·w²·[a > 0]
+  }
+  SECTION("the vectorised and the threaded loops, against a backward that returns the product") {
+    for (int64_t n : {1003, 40001}) {  // above the tiny loops' 8 elements; above the grain size
+      INFO("n = " << n);
+      Generator g(n);
+      const Tensor a = randn({n}, g), s = randn({n}, g);
+      Tensor w = randn({n}, g).requires_grad_();
+      Tensor expected = zeros({n});
+      for (int step = 0; step < 3; ++step) {
+        (a * w * w * s).sum().backward();
+        expected = expected + 2.0 * a * w.detach() * s;
+      }
+      testing::require_close(w.grad(), expected, 1e-5);
+    }
+  }
+}

@@ -118,3 +118,22 @@ TEST_CASE("cuda: second order gradients", "[cuda][autograd]") {
   gg.backward();
   require_twin(x.on_gpu.grad(), x.on_cpu.grad());
 }
+
+// mul's backward adds dy·a straight into a leaf's existing .grad
+// (autograd::accumulate_product, kernels::add_product_dense): from the second
+// backward on, on odd sizes below and above the CPU's tiny and threaded
+// thresholds.
+TEST_CASE("cuda: a product gradient added into a leaf's .grad matches the CPU", "[cuda][autograd]") {
+  for (DType dtype : {kFloat32, kFloat64}) {
+    for (int64_t n : {5, 1003, 40001}) {
+      INFO(dtype_name(dtype) << " n = " << n);
+      auto w = leaf_pair(cuda_testing::uniform({n}, dtype, -2, 2, 106));
+      const Tensor a = cuda_testing::uniform({n}, dtype, -2, 2, 107), s = cuda_testing::uniform({n}, dtype, -1, 1, 108);
+      for (int step = 0; step < 3; ++step) {
+        (a * w.on_cpu * w.on_cpu * s).sum().backward();
+        (a.to(gpu()) * w.on_gpu * w.on_gpu * s.to(gpu())).sum().backward();
+      }
+      require_twin(w.on_gpu.grad(), w.on_cpu.grad());
+    }
+  }
+}
