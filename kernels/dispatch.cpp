@@ -27,7 +27,7 @@ namespace nabla::kernels {
 namespace {
 // A data-less View that only names a device: what NABLA_BACKEND_CALL picks
 // the backend by, for the kernels that take raw pointers.
-[[maybe_unused]] View on(Device device) {
+View on(Device device) {
   View v;
   v.device = device;
   return v;
@@ -38,31 +38,17 @@ void unary(UnaryOp op, const View& out, const View& in) { NABLA_BACKEND_CALL(out
 void binary(BinaryOp op, const View& out, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, binary, op, out, a, b);
 }
-// The CUDA versions also take the device: raw pointers do not say which GPU.
+// The dense variants take the device: raw pointers do not say where they
+// point (the CPU versions ignore it).
 void unary_dense(UnaryOp op, DType dtype, Device device, void* out, const void* in, int64_t n) {
-#ifdef NABLA_HAS_CUDA
-  if (device.is_cuda()) return cuda::unary_dense(op, dtype, device, out, in, n);
-  return cpu::unary_dense(op, dtype, out, in, n);
-#else
-  NABLA_BACKEND_CALL(on(device), unary_dense, op, dtype, out, in, n);
-#endif
+  NABLA_BACKEND_CALL(on(device), unary_dense, op, dtype, device, out, in, n);
 }
 void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void* a, int64_t a_step, const void* b,
                   int64_t b_step, int64_t n) {
-#ifdef NABLA_HAS_CUDA
-  if (device.is_cuda()) return cuda::binary_dense(op, dtype, device, out, a, a_step, b, b_step, n);
-  return cpu::binary_dense(op, dtype, out, a, a_step, b, b_step, n);
-#else
-  NABLA_BACKEND_CALL(on(device), binary_dense, op, dtype, out, a, a_step, b, b_step, n);
-#endif
+  NABLA_BACKEND_CALL(on(device), binary_dense, op, dtype, device, out, a, a_step, b, b_step, n);
 }
 void add_product_dense(DType dtype, Device device, void* acc, const void* a, const void* b, int64_t n) {
-#ifdef NABLA_HAS_CUDA
-  if (device.is_cuda()) return cuda::add_product_dense(dtype, device, acc, a, b, n);
-  return cpu::add_product_dense(dtype, acc, a, b, n);
-#else
-  NABLA_BACKEND_CALL(on(device), add_product_dense, dtype, acc, a, b, n);
-#endif
+  NABLA_BACKEND_CALL(on(device), add_product_dense, dtype, device, acc, a, b, n);
 }
 void where(const View& out, const View& c, const View& a, const View& b) {
   NABLA_BACKEND_CALL(out, where, out, c, a, b);

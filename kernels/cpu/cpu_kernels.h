@@ -9,10 +9,12 @@ namespace nabla::kernels::cpu {
 
 void unary(UnaryOp op, const View& out, const View& in);
 void binary(BinaryOp op, const View& out, const View& a, const View& b);
-void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n);
-void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
-                  int64_t n);
-void add_product_dense(DType dtype, void* acc, const void* a, const void* b, int64_t n);
+// The dense variants ignore `device` (always the CPU here); it keeps their
+// signature the dispatcher's, as the CUDA versions need it.
+void unary_dense(UnaryOp op, DType dtype, Device device, void* out, const void* in, int64_t n);
+void binary_dense(BinaryOp op, DType dtype, Device device, void* out, const void* a, int64_t a_step, const void* b,
+                  int64_t b_step, int64_t n);
+void add_product_dense(DType dtype, Device device, void* acc, const void* a, const void* b, int64_t n);
 void where(const View& out, const View& cond, const View& a, const View& b);
 void copy(const View& out, const View& in);
 void fill(const View& out, double value);

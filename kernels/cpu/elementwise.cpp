@@ -404,7 +404,7 @@ __attribute__((noinline)) void binary_dense_rest(BinaryOp op, DType dtype, void*
 
 // Small float tensors run the loop right here; larger ones in the wide
 // loops; the rest (threaded, int64, bool) through the general engine.
-void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) {
+void unary_dense(UnaryOp op, DType dtype, Device, void* out, const void* in, int64_t n) {
   if (n <= kTinyElements) {
     if (dtype == DType::Float32 && unary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(in), n))
       return;
@@ -414,8 +414,8 @@ void unary_dense(UnaryOp op, DType dtype, void* out, const void* in, int64_t n) 
   unary_dense_rest(op, dtype, out, in, n);
 }
 
-void binary_dense(BinaryOp op, DType dtype, void* out, const void* a, int64_t a_step, const void* b, int64_t b_step,
-                  int64_t n) {
+void binary_dense(BinaryOp op, DType dtype, Device, void* out, const void* a, int64_t a_step, const void* b,
+                  int64_t b_step, int64_t n) {
   if (n <= kTinyElements) {
     if (dtype == DType::Float32 && binary_dense_typed(op, static_cast<float*>(out), static_cast<const float*>(a),
                                                       a_step, static_cast<const float*>(b), b_step, n))
@@ -450,7 +450,7 @@ __attribute__((noinline)) void add_product_rest(DType dtype, void* acc, const vo
 }
 }  // namespace
 
-void add_product_dense(DType dtype, void* acc, const void* a, const void* b, int64_t n) {
+void add_product_dense(DType dtype, Device, void* acc, const void* a, const void* b, int64_t n) {
   if (n <= kTinyElements && dtype == DType::Float32)
     return add_product_tiny(static_cast<float*>(acc), static_cast<const float*>(a), static_cast<const float*>(b), n);
   if (n <= kTinyElements && dtype == DType::Float64)

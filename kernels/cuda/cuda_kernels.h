@@ -1,7 +1,7 @@
 // The CUDA backend: the same function set as kernels/kernels.h (see there for
 // the contracts) and kernels/cpu/cpu_kernels.h, one .cu file per op family.
-// One difference: the dense elementwise variants take the Device (their raw
-// pointers do not say which GPU they are on; the CPU needs no such thing).
+// The dense elementwise variants take the Device: their raw pointers do not
+// say which GPU they are on.
 // Every function runs on the device of its views, on the calling thread's
 // stream (runtime.h), and returns without waiting for the GPU.
 #pragma once
