@@ -5,6 +5,7 @@
 
 #include "../kernels/kernels.h"
 #include "../tensor/creation.h"
+#include "../tensor/kernel_view.h"
 #include "anomaly.h"
 #include "grad_mode.h"
 #include "node.h"
@@ -100,8 +101,8 @@ void accumulate_unhooked(TensorImpl* leaf, const Tensor& g, bool create_graph, l
     bool exclusive = g.impl_ptr().use_count() <= engine_refs && g.storage_is_exclusive() && g.is_contiguous();
     leaf->grad = create_graph ? g.impl_ptr() : (exclusive ? g.detach() : g.detach().clone()).impl_ptr();
   } else if (!create_graph && !leaf->grad->requires_grad) {
-    Tensor current(leaf->grad);
-    current.add_(g);  // not recorded: this .grad does not require grad
+    // Not recorded: this .grad does not require grad.
+    if (!::nabla::detail::add_dense_into(*leaf->grad, g)) Tensor(leaf->grad).add_(g);
   } else {
     leaf->grad = (Tensor(leaf->grad) + g).impl_ptr();
   }

@@ -43,4 +43,12 @@ inline int64_t dense_step(const Tensor& t) {
   return 0;
 }
 
+// acc += t in one kernels::binary_dense call, where that is all add_() has
+// to do: acc is dense, and t has its shape, dtype and device and is dense or
+// one broadcast value. Then it bumps acc's version and returns true;
+// otherwise it changes nothing and returns false. Tensor::add_ tries it
+// first, and so does the autograd engine adding into a leaf's .grad, which
+// skips add_()'s other checks: a long graph of small ops pays them per op.
+bool add_dense_into(TensorImpl& acc, const Tensor& t);
+
 }  // namespace nabla::detail

@@ -200,18 +200,24 @@ Tensor& Tensor::copy_(const Tensor& src) {
   return *this;
 }
 
+bool detail::add_dense_into(TensorImpl& acc, const Tensor& t) {
+  const TensorImpl& o = *t.impl();
+  if (!acc.contiguous || o.dtype != acc.dtype || o.shape != acc.shape || o.storage->device != acc.storage->device)
+    return false;
+  const int64_t step = dense_step(t);
+  if (step < 0) return false;
+  const size_t item = dtype_size(acc.dtype);
+  char* out = static_cast<char*>(acc.storage->data) + acc.offset * item;
+  kernels::binary_dense(kernels::BinaryOp::Add, acc.dtype, acc.storage->device, out, out, 1,
+                        static_cast<char*>(o.storage->data) + o.offset * item, step, acc.numel);
+  acc.storage->version++;
+  return true;
+}
+
 Tensor& Tensor::add_(const Tensor& other, double alpha) {
   check_inplace(*this, "add_");
-  if (alpha == 1.0 && other.shape() == shape() && other.dtype() == dtype() && other.device() == device()) {
-    const int64_t step = detail::dense_step(other);  // gradient accumulation, most often
-    if (step >= 0 && detail::dense_step(*this) == 1)
-      kernels::binary_dense(kernels::BinaryOp::Add, dtype(), device(), raw_data(), raw_data(), 1, other.raw_data(),
-                            step, numel());
-    else
-      kernels::binary(kernels::BinaryOp::Add, kview(*this), kview(*this), kview(other));
-    bump_version();
-    return *this;
-  }
+  NABLA_CHECK(other.defined(), "add_", "the operand is undefined");
+  if (alpha == 1.0 && detail::add_dense_into(*impl_, other)) return *this;  // gradient accumulation, most often
   NABLA_CHECK(broadcast_shapes(shape(), other.shape(), "add_") == shape(), "add_", "operand of shape ",
               shape_str(other.shape()), " cannot be broadcast to ", shape_str(shape()));
   NABLA_CHECK(other.device() == device(), "add_", "tensors on different devices: ", device().str(), " and ",

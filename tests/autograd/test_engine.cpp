@@ -451,3 +451,31 @@ TEST_CASE("mul adds dy·a into a leaf's .grad in place from the second backward 
     }
   }
 }
+
+TEST_CASE("a gradient that lines up with a leaf's .grad is added into it in place", "[autograd][engine]") {
+  for (DType dtype : {kFloat32, kFloat64}) {
+    INFO(dtype_name(dtype));
+    // A dense gradient, and the broadcast one that sum() hands down.
+    Tensor w = tensor({1.0, 2.0, 3.0}, dtype).requires_grad_();
+    Tensor c = tensor({2.0, -1.0, 4.0}, dtype);
+    (w * c).sum().backward();  // the first one is taken whole
+    const void* buffer = w.grad().raw_data();
+    const uint32_t version = w.grad().version();
+    (w * c).sum().backward();    // dense: dy·c
+    (w + 1.0).sum().backward();  // broadcast: the seed, stride 0
+    REQUIRE(w.grad().raw_data() == buffer);
+    REQUIRE(w.grad().version() == version + 2);
+    REQUIRE(testing::values(w.grad()) == std::vector<double>{5, -1, 9});
+
+    // One that does not line up goes through add_(): a .grad of the other
+    // float dtype, or a strided one.
+    Tensor v = tensor({1.0, 2.0, 3.0}, dtype).requires_grad_();
+    v.set_grad(tensor({10.0, 20.0, 30.0}, dtype == kFloat32 ? kFloat64 : kFloat32));
+    (v * 2.0).sum().backward();
+    REQUIRE(testing::values(v.grad()) == std::vector<double>{12, 22, 32});
+    Tensor wide = tensor({1.0, 0.0, 2.0, 0.0, 3.0, 0.0}, dtype);
+    v.set_grad(slice(wide, 0, 0, 6, 2));  // every second element: not dense
+    (v * 2.0).sum().backward();
+    REQUIRE(testing::values(wide) == std::vector<double>{3, 0, 4, 0, 5, 0});
+  }
+}
