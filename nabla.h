@@ -61,6 +61,7 @@
 #include "optim/rmsprop.h"
 #include "optim/sgd.h"
 #include "tensor/allocator.h"
+#include "tensor/capture.h"
 #include "tensor/creation.h"
 #include "tensor/cuda.h"
 #include "tensor/device.h"

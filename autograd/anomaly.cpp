@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "../tensor/capture.h"
 #include "grad_mode.h"
 
 namespace nabla::autograd {
@@ -13,6 +14,7 @@ thread_local const char* running_backward = nullptr;
 
 void check_finite(const Tensor& t, const char* op, const char* what) {
   if (!t.defined() || !is_floating(t.dtype())) return;
+  ::nabla::detail::check_not_capturing("detect_anomaly", "checks every output for NaN/Inf on the host");
   NoGradGuard no_grad;  // to(cpu)/contiguous below are plumbing
   Tensor c = t.detach().to(Device::cpu()).contiguous();
   NABLA_DISPATCH_FLOAT(c.dtype(), T, "detect_anomaly", {

@@ -328,6 +328,7 @@ bool accumulate_product(size_t input, const Tensor& dy, const Tensor& x) {
   if (acc->shape != leaf->shape || d->shape != leaf->shape || f->shape != leaf->shape) return false;
   Storage& s = *acc->storage;
   if (d->storage->device != s.device || f->storage->device != s.device) return false;
+  if (::nabla::detail::capture_running()) ::nabla::detail::keep_for_capture({acc, d, f});
   const size_t item = dtype_size(dtype);
   kernels::add_product_dense(dtype, s.device, static_cast<char*>(s.data) + acc->offset * item,
                              static_cast<char*>(d->storage->data) + d->offset * item,

@@ -71,7 +71,8 @@ double time_op(const std::string& op, int reps) {
 }
 
 // A peer's ns_per_op by op, from its JSON lines.
-std::map<std::string, double> ns_by_op(const std::vector<std::string>& lines) {
+// (Unused in a build that finds neither peer.)
+[[maybe_unused]] std::map<std::string, double> ns_by_op(const std::vector<std::string>& lines) {
   std::map<std::string, double> out;
   for (const std::string& line : lines) {
     std::string op = bench::json_string(line, "op");

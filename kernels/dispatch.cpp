@@ -1,26 +1,122 @@
 // Picks the backend for each kernel call from the device of its first view.
-// Without CUDA kernels, a CUDA view is an error naming the device.
+// Without CUDA kernels, a CUDA view is an error naming the device. While the
+// calling thread records a tape (tape.h), each call is also appended to it.
 // NABLA_HAS_CUDA is defined by kernels/cuda/CMakeLists.txt when the CUDA
 // kernels (kernels/cuda/cuda_kernels.h, the same function set as
 // cpu/cpu_kernels.h) are built.
+#include <tuple>
+
 #include "../tensor/error.h"
 #include "cpu/cpu_kernels.h"
 #include "kernels.h"
+#include "tape.h"
 #ifdef NABLA_HAS_CUDA
 #include "cuda/cuda_kernels.h"
-#define NABLA_BACKEND_CALL(view, fn, ...)                      \
-  do {                                                         \
-    if ((view).device.is_cuda()) return cuda::fn(__VA_ARGS__); \
-    return cpu::fn(__VA_ARGS__);                               \
+#define NABLA_BACKEND_CALL(view, fn, ...)                                                             \
+  do {                                                                                                \
+    const bool recording = __builtin_expect(tapes_recording.load(std::memory_order_relaxed) != 0, 0); \
+    if ((view).device.is_cuda())                                                                      \
+      return recording ? NABLA_RECORDING_CALL(cuda, fn, __VA_ARGS__) : cuda::fn(__VA_ARGS__);         \
+    return recording ? NABLA_RECORDING_CALL(cpu, fn, __VA_ARGS__) : cpu::fn(__VA_ARGS__);             \
   } while (0)
 #else
 #define NABLA_BACKEND_CALL(view, fn, ...)                                                         \
   do {                                                                                            \
     NABLA_CHECK(!(view).device.is_cuda(), #fn, "tensor is on ", (view).device.str(),              \
                 " but this build of nabla has no CUDA backend (configure with -DNABLA_CUDA=ON)"); \
+    if (__builtin_expect(tapes_recording.load(std::memory_order_relaxed) != 0, 0))                \
+      return NABLA_RECORDING_CALL(cpu, fn, __VA_ARGS__);                                          \
     return cpu::fn(__VA_ARGS__);                                                                  \
   } while (0)
 #endif
+
+// While some thread records a tape, a kernel call goes through
+// Recording::call (below): it appends the call to this thread's tape, if
+// this thread is the one recording, then makes it. The kernel's name rides
+// along as a lambda that returns it (an empty object: it costs no register).
+#define NABLA_RECORDING_CALL(backend, fn, ...) \
+  Recording<decltype(backend::fn)>::call<&backend::fn>([] { return #fn; }, __VA_ARGS__)
+
+namespace nabla::kernels {
+
+namespace {
+// A View as a tape keeps it: the shape and strides copied in, rebuilt into
+// a View each time the entry runs (the copy lives inside the entry).
+struct KeptView {
+  View view;
+  int64_t dims[2 * kMaxDims];
+  View at() const {
+    View v = view;
+    v.shape = dims;
+    v.strides = dims + kMaxDims;
+    return v;
+  }
+};
+
+void check_recordable(const char* fn, Device device) {
+  NABLA_CHECK(device.is_cpu(), "capture", "kernel ", fn, " runs on ", device.str(),
+              ": only CPU steps can be captured for now (run this step without capture)");
+}
+
+// Every argument as the entry keeps it, and as it hands it back.
+template <class T>
+T keep(const char*, const T& x) {
+  return x;
+}
+Device keep(const char* fn, const Device& d) {
+  check_recordable(fn, d);
+  return d;
+}
+KeptView keep(const char* fn, const View& v) {
+  check_recordable(fn, v.device);
+  KeptView k{v, {}};
+  for (int i = 0; i < v.ndim; ++i) {
+    k.dims[i] = v.shape[i];
+    k.dims[kMaxDims + i] = v.strides[i];
+  }
+  return k;
+}
+template <class T>
+const T& use(const T& x) {
+  return x;
+}
+View use(const KeptView& k) { return k.at(); }
+
+// The recording path of a kernel call. It is out of line and takes exactly
+// the kernel's own parameters, so a dispatcher reaches it with a jump, as it
+// reaches the kernel: its usual path (nothing recording) then builds no
+// stack frame, which matters for the tiny kernels that run a few times per op.
+template <class Signature>
+struct Recording;
+template <class... P>
+struct Recording<void(P...)> {
+  template <void (*Kernel)(P...), class Name>
+  __attribute__((noinline, cold)) static void call(Name name, P... args) {
+    if (Tape* tape = recording_tape()) {
+      // The entry keeps a copy of each argument and calls the kernel again.
+      tape->add([kept = std::make_tuple(keep(name(), args)...)] {
+        std::apply([](const auto&... k) { Kernel(use(k)...); }, kept);
+      });
+    }
+    Kernel(args...);
+  }
+};
+}  // namespace
+
+std::atomic<int> tapes_recording{0};
+
+namespace {
+thread_local Tape* this_thread_tape = nullptr;
+}  // namespace
+Tape* recording_tape() { return this_thread_tape; }
+Tape* set_recording_tape(Tape* t) {
+  Tape* prev = this_thread_tape;
+  this_thread_tape = t;
+  tapes_recording += (t != nullptr) - (prev != nullptr);
+  return prev;
+}
+
+}  // namespace nabla::kernels
 
 namespace nabla::kernels {
 
@@ -63,10 +159,21 @@ void argmax(const View& out, const View& in, int axis, bool is_min) {
   NABLA_BACKEND_CALL(out, argmax, out, in, axis, is_min);
 }
 void matmul(const View& out, const View& a, const View& b) { NABLA_BACKEND_CALL(out, matmul, out, a, b); }
+namespace {
+// A replay would draw the same numbers again (dropout's mask, say), so the
+// random fills refuse to be recorded.
+void check_not_recording_random(const char* fn) {
+  NABLA_CHECK(!(tapes_recording.load(std::memory_order_relaxed) != 0 && recording_tape()), "capture", fn,
+              " draws random numbers, and a captured step would replay the same ones every time: random ops "
+              "(rand, randn, dropout, ...) cannot be captured yet");
+}
+}  // namespace
 void uniform(const View& out, uint64_t seed, uint64_t offset, double low, double high) {
+  check_not_recording_random("uniform");
   NABLA_BACKEND_CALL(out, uniform, out, seed, offset, low, high);
 }
 void normal(const View& out, uint64_t seed, uint64_t offset, double mean, double stddev) {
+  check_not_recording_random("normal");
   NABLA_BACKEND_CALL(out, normal, out, seed, offset, mean, stddev);
 }
 void gather(const View& out, const View& in, const View& index, int axis) {

@@ -31,6 +31,7 @@
 // where parameters are numbered across groups in order, as in PyTorch.
 #pragma once
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -67,12 +68,15 @@ struct ParamState {
 
 class Optimizer {
  public:
-  virtual ~Optimizer() = default;
+  virtual ~Optimizer();
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
   // One update of every parameter that has a .grad (the others are skipped),
   // without recording a graph; each updated parameter's version is bumped.
+  // Inside capture() (tensor/capture.h) it also adds itself to the step's
+  // replay: each replay updates those parameters again with the options and
+  // state the optimizer has then (a changed lr, Adam's next step count).
   void step();
   // Sets every parameter's .grad to none (PyTorch's set_to_none=True).
   void zero_grad();
@@ -114,6 +118,8 @@ class Optimizer {
 
  private:
   void check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const;
+  // One parameter's update, as step() makes it; `grad` is contiguous.
+  void update_one(const ParamGroup& group, const Tensor& param, const Tensor& grad);
   void check_known(const Options& options, const std::string& where) const;  // every name is a default's
 
   std::string name_;
@@ -121,6 +127,9 @@ class Optimizer {
   std::vector<std::string> buffer_names_;
   std::vector<ParamGroup> groups_;
   std::unordered_map<const TensorImpl*, ParamState> state_;
+  // Points to this optimizer until it is destroyed: a captured step's
+  // replay holds a copy, and refuses to run once the optimizer is gone.
+  std::shared_ptr<Optimizer*> self_ = std::make_shared<Optimizer*>(this);
 };
 
 }  // namespace nabla::optim

@@ -1,6 +1,7 @@
 #include "storage.h"
 
 #include "allocator.h"
+#include "capture.h"
 #include "cuda.h"
 #include "pool.h"
 #ifdef NABLA_CUDA_RUNTIME
@@ -63,6 +64,9 @@ RefPtr<Storage> Storage::make_empty() {
 }
 
 void ref_destroy(Storage* s) {
+  // Memory a step being captured has handed to its kernels must outlive the
+  // capture, or its replays would write into memory given to others.
+  if (__builtin_expect(s->kept_by_capture, 0) && detail::keep_after_capture(s)) return;
   const size_t bytes = s->block_bytes;
   s->~Storage();
   detail::pool_deallocate(s, bytes);

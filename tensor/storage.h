@@ -26,6 +26,9 @@ struct Storage {
   Device device;
   uint32_t version = 0;
   bool from_allocator = false;  // true: goes back to the caching allocator
+  // A kernel of the step being captured got this memory (tensor/capture.h):
+  // if the last handle goes before the capture ends, the capture keeps it.
+  bool kept_by_capture = false;
   // from_blob with a user deleter (rare: kept behind a pointer so that every
   // other storage stays small).
   std::unique_ptr<std::function<void(void*)>> deleter;

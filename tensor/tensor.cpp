@@ -8,6 +8,7 @@
 #include "../autograd/grad_mode.h"
 #include "../autograd/node.h"
 #include "../kernels/kernels.h"
+#include "capture.h"
 #include "creation.h"
 #include "kernel_view.h"
 #include "pool.h"
@@ -112,6 +113,7 @@ int64_t Tensor::size(int64_t axis) const { return shape()[wrap_axis(axis, ndim()
 template <class T>
 T Tensor::item() const {
   NABLA_CHECK(defined(), "item", "the tensor is undefined");
+  detail::check_not_capturing("item", "reads a value on the host (a replay would not read it again)");
   NABLA_CHECK(numel() == 1, "item", "only one-element tensors can be converted to a scalar, got shape ",
               shape_str(shape()));
   Tensor c = device().is_cpu() ? *this : to(Device::cpu());
@@ -206,6 +208,7 @@ bool detail::add_dense_into(TensorImpl& acc, const Tensor& t) {
     return false;
   const int64_t step = dense_step(t);
   if (step < 0) return false;
+  if (capture_running()) keep_for_capture({&acc, &o});
   const size_t item = dtype_size(acc.dtype);
   char* out = static_cast<char*>(acc.storage->data) + acc.offset * item;
   kernels::binary_dense(kernels::BinaryOp::Add, acc.dtype, acc.storage->device, out, out, 1,

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "../../kernels/kernels.h"
+#include "../../tensor/capture.h"
 #include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
 
@@ -69,9 +70,10 @@ Tensor unary_forward(UnaryOp op, const Tensor& x) {
   else if (x.dtype() == kBool)
     in = x.to(kInt64);
   Tensor out = empty(in.shape(), in.dtype(), in.device());
-  if (op != UnaryOp::LogicalNot && in.is_contiguous())
+  if (op != UnaryOp::LogicalNot && in.is_contiguous()) {
+    if (capture_running()) keep_for_capture({out.impl(), in.impl()});
     kernels::unary_dense(op, in.dtype(), in.device(), out.raw_data(), in.raw_data(), out.numel());
-  else
+  } else
     kernels::unary(op, kview(out), kview(in));
   return out;
 }
@@ -86,10 +88,11 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
     // the kernel needs no shapes or strides at all.
     const int64_t a_step = out_dtype == common ? dense_step(a) : -1;
     const int64_t b_step = a_step >= 0 ? dense_step(b) : -1;
-    if (b_step >= 0)
+    if (b_step >= 0) {
+      if (capture_running()) keep_for_capture({out.impl(), a.impl(), b.impl()});
       kernels::binary_dense(op, common, a.device(), out.raw_data(), a.raw_data(), a_step, b.raw_data(), b_step,
                             out.numel());
-    else
+    } else
       kernels::binary(op, kview(out), kview(a), kview(b));
     return out;
   }
@@ -114,6 +117,7 @@ Tensor binary_forward(BinaryOp op, Tensor&& a, const Tensor& b) {
     const int64_t b_step = dense_step(b);
     if (a.dtype() == common && b.dtype() == common && out_dtype == common && b_step >= 0) {
       // In place is safe for an elementwise loop: element i is read before it is written.
+      if (capture_running()) keep_for_capture({a.impl(), b.impl()});
       kernels::binary_dense(op, common, a.device(), a.raw_data(), a.raw_data(), 1, b.raw_data(), b_step, a.numel());
       return std::move(a);
     }
@@ -129,16 +133,17 @@ Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first)
   Tensor out = empty(a.shape(), out_dtype, a.device());
   static const int64_t zeros[kernels::kMaxDims] = {};
   // On the CPU the scalar lives on this stack frame, seen by the kernel with
-  // stride 0 everywhere. A GPU kernel cannot read this frame: there the
-  // scalar is a one-element tensor on the device, broadcast the same way.
+  // stride 0 everywhere. A GPU kernel cannot read this frame, nor can a
+  // captured step's replay (tensor/capture.h) once the frame is gone: there
+  // the scalar is a one-element tensor, broadcast the same way.
   alignas(8) unsigned char buf[8];
   Tensor on_device;
   void* scalar_data = buf;
-  if (a.device().is_cpu()) {
+  if (a.device().is_cpu() && !capturing()) {
     NABLA_DISPATCH_ALL(common, T, *reinterpret_cast<T*>(buf) = static_cast<T>(s));
   } else {
     on_device = full({}, s, TensorOptions(common, a.device()));
-    scalar_data = on_device.raw_data();
+    scalar_data = kernel_data(on_device);
   }
   kernels::View sv{scalar_data, common, a.device(), static_cast<int>(a.ndim()), a.shape().data(), zeros};
   if (scalar_first)

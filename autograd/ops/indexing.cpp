@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "../../kernels/kernels.h"
+#include "../../tensor/capture.h"
 #include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
 #include "../grad_mode.h"
@@ -43,11 +44,17 @@ std::vector<int64_t> host_values(const Tensor& t) {
   return std::vector<int64_t>(p, p + c.numel());
 }
 
-// Every index value must lie in [0, size): the kernels do not check.
+// Every index value must lie in [0, size): the kernels do not check. A
+// captured step checks again at each replay, on the values the index holds
+// then (tensor/capture.h), before its kernels read with them.
 void check_bounds(const char* op, const Tensor& index, int64_t size, int64_t axis, const Shape& x_shape) {
-  for (int64_t v : host_values(index))
-    NABLA_CHECK(v >= 0 && v < size, op, "index ", v, " is out of bounds for axis ", axis, " with size ", size,
-                " (tensor shape ", shape_str(x_shape), ")");
+  auto check = [op, index, size, axis, x_shape] {
+    for (int64_t v : host_values(index))
+      NABLA_CHECK(v >= 0 && v < size, op, "index ", v, " is out of bounds for axis ", axis, " with size ", size,
+                  " (tensor shape ", shape_str(x_shape), ")");
+  };
+  check();
+  detail::on_replay(check);
 }
 
 Tensor int64_tensor(const std::vector<int64_t>& values, const Shape& shape, Device device) {
@@ -111,6 +118,7 @@ std::vector<Item> parse(const Tensor& x, const std::vector<TensorIndex>& indices
         ellipses += 1;
         break;
       case Kind::Tensor: {
+        detail::check_not_capturing(op, "indexes with a tensor whose values it reads on the host");
         const Tensor& t = ix.tensor();
         NABLA_CHECK(t.defined(), op, "an index tensor is undefined");
         NABLA_CHECK(t.dtype() == kInt64 || t.dtype() == kBool, op, "index tensors must be int64 or bool, got ",
@@ -552,6 +560,7 @@ Tensor index_add(const Tensor& x, int64_t axis, const Tensor& index, const Tenso
 // masked_select = index_select of the flattened (broadcast) x at the true
 // positions: composed, so its gradient is index_add's.
 Tensor masked_select(const Tensor& x, const Tensor& mask) {
+  detail::check_not_capturing("masked_select", "sizes its result by the mask's values");
   detail::check_defined("masked_select", x);
   detail::check_defined("masked_select", mask);
   NABLA_CHECK(mask.dtype() == kBool, "masked_select", "mask must be bool, got ", dtype_name(mask.dtype()), " (shape ",
@@ -568,6 +577,7 @@ Tensor masked_select(const Tensor& x, const Tensor& mask) {
 }
 
 Tensor nonzero(const Tensor& x) {
+  detail::check_not_capturing("nonzero", "sizes its result by the tensor's values");
   detail::check_defined("nonzero", x);
   Tensor h = x.detach().to(Device::cpu()).contiguous();
   std::vector<int64_t> flat;
@@ -592,6 +602,7 @@ Tensor one_hot(const Tensor& labels, int64_t num_classes) {
   detail::check_defined("one_hot", labels);
   NABLA_CHECK(labels.dtype() == kInt64, "one_hot", "labels must be int64, got ", dtype_name(labels.dtype()), " (shape ",
               shape_str(labels.shape()), ")");
+  detail::check_not_capturing("one_hot", "reads the labels on the host");
   std::vector<int64_t> v = host_values(labels);
   for (int64_t l : v)
     NABLA_CHECK(l >= 0, "one_hot", "label ", l, " is negative (labels of shape ", shape_str(labels.shape()), ")");

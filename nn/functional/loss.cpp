@@ -13,6 +13,7 @@
 #include "../../autograd/ops/view.h"
 #include "../../autograd/record.h"
 #include "../../kernels/kernels.h"
+#include "../../tensor/capture.h"
 #include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
 
@@ -141,8 +142,8 @@ struct TargetScan {
   std::vector<double> row_weight;  // w[t_i] where counted, else 0
 };
 
-TargetScan scan_targets(const char* op, const Tensor& target, const Tensor& weight, int64_t classes,
-                        int64_t ignore_index, bool per_row) {
+TargetScan scan_targets_now(const char* op, const Tensor& target, const Tensor& weight, int64_t classes,
+                            int64_t ignore_index, bool per_row) {
   Tensor t = target.to(Device::cpu()).contiguous();
   const int64_t* p = t.data<int64_t>();
   std::vector<double> w;
@@ -170,6 +171,24 @@ TargetScan scan_targets(const char* op, const Tensor& target, const Tensor& weig
       s.row_weight[i] = wi;
     }
   }
+  return s;
+}
+
+// The scan, made part of a captured step (tensor/capture.h): what the scan
+// found is baked into the step, so each replay scans its targets again and
+// stops with an error if they would give another total weight (another
+// count of ignored rows, other class weights). Per-row results become
+// tensors of their own: those ops cannot be captured.
+TargetScan scan_targets(const char* op, const Tensor& target, const Tensor& weight, int64_t classes,
+                        int64_t ignore_index, bool per_row) {
+  if (per_row) detail::check_not_capturing(op, "turns every row's target, read on the host, into a tensor");
+  TargetScan s = scan_targets_now(op, target, weight, classes, ignore_index, per_row);
+  detail::on_replay([op, target, weight, classes, ignore_index, captured = s.total_weight] {
+    const double now = scan_targets_now(op, target, weight, classes, ignore_index, false).total_weight;
+    NABLA_CHECK(now == captured, op, "the targets' total weight is ", now, " but was ", captured,
+                " when the step was captured (other ignored rows or class weights): the captured step divides "
+                "by the old total; capture the step again");
+  });
   return s;
 }
 
