@@ -105,13 +105,14 @@ inline std::vector<PeerResult> run_training_peers(const std::vector<std::string>
 
 // nabla's "vs" line against each peer: ratio = nabla steps/s / the peer's
 // (> 1: nabla is faster), acc_diff = nabla's test accuracy - the peer's.
+// `impl` names nabla's variant ("nabla-replay": a captured step, replayed).
 inline void print_vs_lines(const std::string& bench_name, int threads, double steps_per_s, double test_acc,
-                           const std::vector<PeerResult>& peers) {
+                           const std::vector<PeerResult>& peers, const char* impl = "nabla") {
   for (const PeerResult& p : peers)
     std::printf(
-        "{\"bench\": \"%s\", \"impl\": \"nabla\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f, "
+        "{\"bench\": \"%s\", \"impl\": \"%s\", \"vs\": \"%s\", \"threads\": %d, \"ratio\": %.2f, "
         "\"acc_diff\": %.2f}\n",
-        bench_name.c_str(), p.impl.c_str(), threads, steps_per_s / p.steps_per_s, test_acc - p.test_acc);
+        bench_name.c_str(), impl, p.impl.c_str(), threads, steps_per_s / p.steps_per_s, test_acc - p.test_acc);
 }
 
 }  // namespace bench

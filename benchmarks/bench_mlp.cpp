@@ -27,6 +27,12 @@
 // memory: peak RSS of each implementation's process, and the system
 // allocations of nabla's caching allocator (tensor/allocator.h) per step
 // once the first steps have filled its free lists (0 is the target).
+//
+// replay: the same training once more (same seed, same batches), with the
+// step captured at the first step (nabla::capture, tensor/capture.h) and
+// replayed at every other: impl "nabla-replay", its ratios to the peers,
+// and whether its weights equal the eager run's bit for bit (they must).
+// --no-replay skips it. The targets are the eager loop's ("nabla").
 #include <nabla/nabla.h>
 #include <nabla/trainer/data/idx.h>
 
@@ -84,6 +90,7 @@ std::vector<int64_t> layer_widths() {
 }
 
 struct Result {
+  std::vector<Tensor> params;  // the trained weights
   double steps_per_s, epoch_s, test_acc, final_loss;
   AllocatorStats after_warm, at_end;      // allocator counters after kWarmSteps and after the last step
   int64_t new_calls_warm, new_calls_end;  // operator new calls at the same two moments
@@ -279,7 +286,11 @@ double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
   return 100.0 * static_cast<double>(correct) / static_cast<double>(x.size(0));
 }
 
-Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs, uint64_t seed) {
+// Trains eagerly (the standard loop), or, with `replay`, captures the first
+// step and replays it for every other: the batch indices are written into
+// one static index tensor that the captured step reads.
+Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs, uint64_t seed,
+             bool replay) {
   manual_seed(seed);
   nn::MLP model(784, kHidden, 10);
   optim::SGD sgd(model.parameters(), {{"lr", kLr}, {"momentum", kMomentum}});
@@ -293,17 +304,30 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   double last_loss = 0;
   AllocatorStats after_warm;
   int64_t step_count = 0, warm_at = 0, new_calls_warm = 0;
+  Tensor loss;
+  const Tensor batch_idx = empty({kBatch}, kInt64);  // replay: the captured step reads its batch here
+  CapturedStep captured;
+  auto one_step = [&](const Tensor& idx) {
+    const Tensor x = index_select(x_all, 0, idx), y = index_select(y_all, 0, idx);
+    loss = nn::functional::cross_entropy(model(x), y);
+    sgd.zero_grad();
+    loss.backward();
+    sgd.step();
+  };
   for (int epoch = 0; epoch < epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     const Tensor perm = from_vector(order, {n});
     auto start = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < steps; ++s) {
-      const Tensor idx = perm.narrow(0, s * kBatch, kBatch);
-      const Tensor x = index_select(x_all, 0, idx), y = index_select(y_all, 0, idx);
-      Tensor loss = nn::functional::cross_entropy(model(x), y);
-      sgd.zero_grad();
-      loss.backward();
-      sgd.step();
+      if (!replay) {
+        one_step(perm.narrow(0, s * kBatch, kBatch));
+      } else {
+        std::memcpy(batch_idx.data<int64_t>(), order.data() + s * kBatch, sizeof(int64_t) * kBatch);
+        if (captured.empty())
+          captured = capture([&] { one_step(batch_idx); });  // runs the first step, recording it
+        else
+          captured.replay();
+      }
       if (s == steps - 1) last_loss = loss.item();
       if (++step_count == 1) print_allocator("after step 1", cpu_allocator::stats());
       if (step_count == std::min(kWarmSteps, steps)) {
@@ -314,13 +338,15 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
       }
     }
     epoch_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    std::fprintf(stderr, "# nabla epoch %d: %.2f s, loss %.4f\n", epoch + 1, epoch_s.back(), last_loss);
+    std::fprintf(stderr, "# %s epoch %d: %.2f s, loss %.4f\n", replay ? "nabla-replay" : "nabla", epoch + 1,
+                 epoch_s.back(), last_loss);
   }
   const AllocatorStats at_end = cpu_allocator::stats();
   const int64_t new_calls_end = g_new_calls.load();
   print_allocator(("after step " + std::to_string(step_count) + " (the last)").c_str(), at_end);
   const double med = bench::median(epoch_s);
-  return {static_cast<double>(steps) / med,
+  return {model.parameters(),
+          static_cast<double>(steps) / med,
           med,
           accuracy(model, test_set.images.reshape({-1, 784}), test_set.labels),
           last_loss,
@@ -336,7 +362,7 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
 int main(int argc, char** argv) {
   int epochs = kDefaultEpochs;
   uint64_t seed = kDefaultSeed;
-  bool peers = true;
+  bool peers = true, replay = true;
   std::string dir = data::kFashionMnistDir;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--epochs") && i + 1 < argc) {
@@ -345,10 +371,12 @@ int main(int argc, char** argv) {
       seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (!std::strcmp(argv[i], "--no-peers")) {
       peers = false;
+    } else if (!std::strcmp(argv[i], "--no-replay")) {
+      replay = false;
     } else if (!std::strcmp(argv[i], "--data") && i + 1 < argc) {
       dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--epochs N] [--seed N] [--no-peers] [--data DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--epochs N] [--seed N] [--no-peers] [--no-replay] [--data DIR]\n", argv[0]);
       return 2;
     }
   }
@@ -371,8 +399,10 @@ int main(int argc, char** argv) {
   const Floor blas_floor = measure_blas_floor(threads);
   const MemoryFloor memory = measure_memory_floor(train_set.images.reshape({-1, 784}), train_set.labels);
   const double fraction_max = floor.floor_ms / (floor.floor_ms + memory.update_ms + memory.gather_ms);
-  const Result r = train(train_set, test_set, epochs, seed);
+  const Result r = train(train_set, test_set, epochs, seed, /*replay=*/false);
   const double rss = bench::peak_rss_mib();  // this process: data, model, training and the test pass
+  Result rr;  // the replay run, after the peak RSS is read: the memory target is the eager loop's
+  if (replay) rr = train(train_set, test_set, epochs, seed, /*replay=*/true);
   const double step_ms = 1e3 / r.steps_per_s;
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"threads\": %d, \"steps_per_s\": %.1f, \"epoch_s\": %.3f, "
@@ -404,6 +434,21 @@ int main(int argc, char** argv) {
     peer_results = bench::run_training_peers(commands, "mlp-fmnist");
   }
   bench::print_vs_lines("mlp-fmnist", threads, r.steps_per_s, r.test_acc, peer_results);
+  if (replay) {
+    // The replayed run must end with the eager run's weights, bit for bit.
+    double diff = 0;
+    for (size_t i = 0; i < r.params.size(); ++i) diff = std::max(diff, max(abs(r.params[i] - rr.params[i])).item());
+    std::printf(
+        "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla-replay\", \"threads\": %d, \"steps_per_s\": %.1f, "
+        "\"epoch_s\": %.3f, \"epochs\": %d, \"test_acc\": %.2f, \"final_loss\": %.4f, \"step_ms\": %.4f, "
+        "\"vs_eager\": %.3f, \"max_weight_diff_vs_eager\": %g, \"tensors_per_step\": %.1f, "
+        "\"new_calls_per_step\": %.1f}\n",
+        threads, rr.steps_per_s, rr.epoch_s, epochs, rr.test_acc, rr.final_loss, 1e3 / rr.steps_per_s,
+        rr.steps_per_s / r.steps_per_s, diff,
+        static_cast<double>(rr.at_end.allocs - rr.after_warm.allocs) / static_cast<double>(rr.steps_after_warm),
+        static_cast<double>(rr.new_calls_end - rr.new_calls_warm) / static_cast<double>(rr.steps_after_warm));
+    bench::print_vs_lines("mlp-fmnist", threads, rr.steps_per_s, rr.test_acc, peer_results, "nabla-replay");
+  }
 
   // memory: one line per implementation (the peers' peak RSS is the one
   // their mlp-fmnist line reported), then nabla's RSS / each peer's RSS
@@ -430,6 +475,9 @@ int main(int argc, char** argv) {
   std::printf("\nmlp-fmnist, %d thread(s), %d epoch(s)\n%-10s %12s %10s %10s %14s\n", threads, epochs, "impl",
               "steps/s", "test acc", "peak MiB", "nabla speedup");
   std::printf("%-10s %12.1f %9.2f%% %10.1f %14s\n", "nabla", r.steps_per_s, r.test_acc, rss, "-");
+  if (replay)
+    std::printf("%-10s %12.1f %9.2f%% %10s %13.2fx (the same run with the step captured, replayed)\n", "  replay",
+                rr.steps_per_s, rr.test_acc, "", rr.steps_per_s / r.steps_per_s);
   for (const bench::PeerResult& p : peer_results)
     std::printf("%-10s %12.1f %9.2f%% %10.1f %13.2fx\n", p.impl.c_str(), p.steps_per_s, p.test_acc, p.rss,
                 r.steps_per_s / p.steps_per_s);

@@ -326,6 +326,20 @@ def section_mlp(cells, name, threads_list):
                  table(["threads", "step MFLOP", "step ms", "BLAS GFLOP/s", "BLAS floor ms", "fraction",
                         "nabla GEMM GFLOP/s", "nabla-GEMM floor ms", "fraction", "update ms", "gather ms",
                         "max fraction"], floor_rows))
+    replay_rows = []
+    for t in threads_list:
+        c = cells.one(bench="mlp-fmnist", impl="nabla-replay", threads=t, vs=None)
+        if c is None:
+            continue
+        replay_rows.append([t, fmt(get(c, "steps_per_s"), ".0f"), fmt(get(c, "vs_eager"), ".2f", "×")] + [
+            fmt(get(cells.one(bench="mlp-fmnist", impl="nabla-replay", vs=p, threads=t), "ratio"), ".2f", "×")
+            for p in PEERS] + [fmt(get(c, "max_weight_diff_vs_eager"), "g"), fmt(get(c, "tensors_per_step"), ".0f")])
+    if replay_rows:
+        text += ("\n\nThe same training with the step captured once and replayed (`nabla::capture`, informative: "
+                 "the targets are the eager loop's). Weights diff: the largest difference between the replayed "
+                 "run's final weights and the eager run's (0: bit for bit the same).\n\n" +
+                 table(["threads", "replay steps/s", "× eager"] + [f"× {name(p)}" for p in PEERS] +
+                       ["weights diff", "tensors/step"], replay_rows))
     acc = [c for c in cells.find(mode="accuracy", bench="mlp-fmnist", vs=None)]
     if acc:
         acc_rows = []
