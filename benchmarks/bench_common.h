@@ -25,8 +25,9 @@ inline int threads_from_env() {
   return n;
 }
 
-inline double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
+inline double median(const std::vector<double>& values) {
+  if (values.empty()) return 0.0;
+  std::vector<double> v(values.begin(), values.end());
   std::sort(v.begin(), v.end());
   return (v[(v.size() - 1) / 2] + v[v.size() / 2]) / 2;
 }
