@@ -22,7 +22,9 @@
 // blas_floor_fraction) and nabla's own GEMM, which is faster on these
 // shapes and so gives the stricter floor (floor_ms, floor_fraction).
 // fraction = floor / measured ms per step (1.0 would mean the step does
-// nothing but its GEMMs).
+// nothing but its GEMMs). Under both lies the arithmetic ceiling: the same
+// FLOPs at the core's peak FMA rate, measured here too (bench_peak.h), times
+// the threads: peak_floor_ms. No step can be faster, whatever its GEMM.
 //
 // memory: peak RSS of each implementation's process, and the system
 // allocations of nabla's caching allocator (tensor/allocator.h) per step
@@ -51,6 +53,7 @@
 #include <vector>
 
 #include "bench_common.h"
+#include "bench_peak.h"
 
 using namespace nabla;
 
@@ -399,6 +402,8 @@ int main(int argc, char** argv) {
   const Floor blas_floor = measure_blas_floor(threads);
   const MemoryFloor memory = measure_memory_floor(train_set.images.reshape({-1, 784}), train_set.labels);
   const double fraction_max = floor.floor_ms / (floor.floor_ms + memory.update_ms + memory.gather_ms);
+  const double core_peak = bench::peak_fma_gflops();  // GFLOP/s of one core; 0: not measured
+  const double peak_floor_ms = core_peak > 0 ? floor.step_mflop / (core_peak * threads) : -1;  // MFLOP / (GFLOP/s) = ms
   const Result r = train(train_set, test_set, epochs, seed, /*replay=*/false);
   const double rss = bench::peak_rss_mib();  // this process: data, model, training and the test pass
   Result rr;  // the replay run, after the peak RSS is read: the memory target is the eager loop's
@@ -412,6 +417,7 @@ int main(int argc, char** argv) {
       threads, r.steps_per_s, r.epoch_s, epochs, r.test_acc, r.final_loss, rss, floor.step_mflop, floor.gemm_gflops,
       floor.first_gflops, floor.floor_ms, step_ms, floor.floor_ms / step_ms, memory.update_ms, memory.gather_ms,
       fraction_max);
+  if (peak_floor_ms > 0) std::printf(", \"core_peak_gflops\": %.1f, \"peak_floor_ms\": %.4f", core_peak, peak_floor_ms);
   if (blas_floor.floor_ms > 0)
     std::printf(
         ", \"blas_gemm_gflops\": %.1f, \"blas_gemm_gflops_784x128\": %.1f, \"blas_floor_ms\": %.4f, "
@@ -486,6 +492,9 @@ int main(int argc, char** argv) {
   if (blas_floor.floor_ms > 0)
     std::printf("at the system BLAS's rate (%.1f GFLOP/s) the floor is %.3f ms per step: %.0f%% of it\n",
                 blas_floor.gemm_gflops, blas_floor.floor_ms, 100.0 * blas_floor.floor_ms / step_ms);
+  if (peak_floor_ms > 0)
+    std::printf("at the core's peak FMA rate (%.1f GFLOP/s per core, measured) the GEMMs alone take %.3f ms per step\n",
+                core_peak, peak_floor_ms);
   std::printf(
       "memory-bound parts, timed alone: SGD update %.3f ms + batch gather %.3f ms; so at most %.0f%% of the floor\n",
       memory.update_ms, memory.gather_ms, 100.0 * fraction_max);
