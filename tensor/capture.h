@@ -37,6 +37,9 @@
 //     output shape depends on values (masked_select, nonzero), anomaly
 //     detection, and CUDA tensors (capture is CPU-only for now).
 // Shapes are fixed: a batch of another size needs a capture of its own.
+// One thread captures: while it does, other threads must not drop the last
+// handle of a tensor the step uses (the capture takes over such memory only
+// from its own thread).
 #pragma once
 #include <functional>
 #include <memory>
