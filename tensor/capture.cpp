@@ -69,8 +69,8 @@ void check_not_capturing(const char* op, const char* why) {
   NABLA_CHECK(!in_capture, op, why, ", so a captured step could not replay it: run it outside capture()");
 }
 
-void on_replay(std::function<void()> check) {
-  if (kernels::Tape* tape = kernels::recording_tape()) tape->add(std::move(check));
+void add_to_tape(std::function<void()> entry) {
+  if (kernels::Tape* tape = kernels::recording_tape()) tape->add(std::move(entry));
 }
 
 TapePause::TapePause() : paused_(kernels::set_recording_tape(nullptr)) {}

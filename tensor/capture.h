@@ -43,6 +43,7 @@
 #pragma once
 #include <functional>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "../kernels/tape.h"
@@ -78,8 +79,14 @@ bool capturing();
 void check_not_capturing(const char* op, const char* why);
 // Adds host code to the tape being recorded (nothing when not capturing):
 // it runs at each replay, in order with the kernels. `check` re-checks what
-// the op checked on the host; it keeps alive what it captures.
-void on_replay(std::function<void()> check);
+// the op checked on the host; it keeps alive what it captures. A template,
+// so that outside capture (every eager step) no std::function is built:
+// ops call it each time they run, and it must cost them nothing then.
+void add_to_tape(std::function<void()> entry);
+template <class F>
+void on_replay(F&& check) {
+  if (kernels::recording_tape()) add_to_tape(std::function<void()>(std::forward<F>(check)));
+}
 // While one lives, this thread's kernel calls are not recorded: an op that
 // adds its own replay entry (an optimizer step) runs its kernels inside one.
 class TapePause {
