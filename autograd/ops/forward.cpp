@@ -73,8 +73,9 @@ Tensor unary_forward(UnaryOp op, const Tensor& x) {
   if (op != UnaryOp::LogicalNot && in.is_contiguous()) {
     if (capture_running()) keep_for_capture({out.impl(), in.impl()});
     kernels::unary_dense(op, in.dtype(), in.device(), out.raw_data(), in.raw_data(), out.numel());
-  } else
+  } else {
     kernels::unary(op, kview(out), kview(in));
+  }
   return out;
 }
 
