@@ -48,10 +48,14 @@ std::vector<int64_t> host_values(const Tensor& t) {
 // captured step checks again at each replay, on the values the index holds
 // then (tensor/capture.h), before its kernels read with them.
 void check_bounds(const char* op, const Tensor& index, int64_t size, int64_t axis, const Shape& x_shape) {
+  // Read in place, not through host_values(): no vector to allocate, at
+  // every step and at every replay.
   auto check = [op, index, size, axis, x_shape] {
-    for (int64_t v : host_values(index))
-      NABLA_CHECK(v >= 0 && v < size, op, "index ", v, " is out of bounds for axis ", axis, " with size ", size,
-                  " (tensor shape ", shape_str(x_shape), ")");
+    const Tensor c = index.detach().to(Device::cpu()).contiguous();
+    const int64_t* p = c.data<int64_t>();
+    for (int64_t i = 0, n = c.numel(); i < n; ++i)
+      NABLA_CHECK(p[i] >= 0 && p[i] < size, op, "index ", p[i], " is out of bounds for axis ", axis, " with size ",
+                  size, " (tensor shape ", shape_str(x_shape), ")");
   };
   check();
   detail::on_replay(check);
