@@ -99,12 +99,8 @@ class TapePause {
  private:
   kernels::Tape* paused_;
 };
-// Marks s as memory of the step being captured, which then keeps it alive
-// (kernel_data() in kernel_view.h calls it while a capture runs: every
-// kernel argument passes there). No reference is taken while the step
-// runs, so the step's own decisions (may this buffer be reused in place?)
-// stay as they are outside capture.
-void keep_for_capture(const RefPtr<Storage>& s);
+// (Marking the memory a recorded kernel touches: keep_for_capture, in
+// kernel_view.h, next to kernel_data() which calls it.)
 // ref_destroy(Storage*) asks this for a marked storage whose last handle
 // went: true when the running capture took it over (s is then alive again).
 bool keep_after_capture(Storage* s);

@@ -14,6 +14,10 @@ extern std::atomic<int> captures_running __attribute__((visibility("hidden")));
 __attribute__((always_inline)) inline bool capture_running() {
   return __builtin_expect(captures_running.load(std::memory_order_relaxed) != 0, 0);
 }
+// Marks s as memory of the step being captured, which then keeps it alive
+// (tensor/capture.h). No reference is taken while the step runs, so the
+// step's own decisions (may this buffer be reused in place?) stay as they
+// are outside capture.
 void keep_for_capture(const RefPtr<Storage>& s);
 // The same for each tensor: for the hot elementwise paths, which check
 // capture_running() once for all the pointers of a kernel call and take

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "../../kernels/kernels.h"
-#include "../../tensor/capture.h"
 #include "../../tensor/creation.h"
 #include "../../tensor/kernel_view.h"
 
@@ -140,7 +139,7 @@ Tensor scalar_forward(BinaryOp op, const Tensor& a, double s, bool scalar_first)
   alignas(8) unsigned char buf[8];
   Tensor on_device;
   void* scalar_data = buf;
-  if (a.device().is_cpu() && !capturing()) {
+  if (a.device().is_cpu() && !capture_running()) {
     NABLA_DISPATCH_ALL(common, T, *reinterpret_cast<T*>(buf) = static_cast<T>(s));
   } else {
     on_device = full({}, s, TensorOptions(common, a.device()));
