@@ -5,6 +5,9 @@
 // Usage: OMP_NUM_THREADS=1 bench_overhead [--reps N] [--no-peers]
 // Prints one JSON line per (op, impl), then one "ratio" line per op
 // (peer ns / nabla ns: how many times fewer ns nabla spends), then a table.
+// Each op's line also says how many reps ran while this core was not shared
+// with another tenant, and when most did, ns_per_op_quiet: the median over
+// those reps (bench_contention.h).
 #include <nabla/nabla.h>
 #include <algorithm>
 #include <chrono>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #include "bench_common.h"
+#include "bench_contention.h"
 
 using namespace nabla;
 
@@ -56,18 +60,20 @@ void run_chain(const std::string& op, const Leaves& l) {
   y.sum().backward();
 }
 
-double time_op(const std::string& op, int reps) {
+// ns per op of every timed rep, with the contention probe around each.
+bench::ProbedReps time_op(const std::string& op, int reps) {
   Leaves l = make_leaves(op);
-  std::vector<double> ns;
+  bench::ProbedReps out;
   for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
     l.x.zero_grad();
     if (l.w.defined()) l.w.zero_grad();
+    if (rep == kWarmupReps) out.begin();
     auto start = std::chrono::steady_clock::now();
     run_chain(op, l);
     auto stop = std::chrono::steady_clock::now();
-    if (rep >= kWarmupReps) ns.push_back(std::chrono::duration<double, std::nano>(stop - start).count() / kChainLength);
+    if (rep >= kWarmupReps) out.add(std::chrono::duration<double, std::nano>(stop - start).count() / kChainLength);
   }
-  return bench::median(ns);
+  return out;
 }
 
 // A peer's ns_per_op by op, from its JSON lines.
@@ -103,14 +109,26 @@ int main(int argc, char** argv) {
   const int threads = bench::threads_from_env();
   nabla::set_num_threads(threads);
 
-  std::map<std::string, double> nabla_ns;
+  std::map<std::string, bench::ProbedReps> timed;
+  double fastest_probe = 0;
   for (const char* op : kOps) {
-    nabla_ns[op] = time_op(op, reps);
-    std::printf(
-        "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"threads\": %d, \"ns_per_op\": %.1f}\n", op,
-        threads, nabla_ns[op]);
-    std::fflush(stdout);
+    timed[op] = time_op(op, reps);
+    const double f = timed[op].fastest_probe();
+    fastest_probe = fastest_probe > 0 ? std::min(fastest_probe, f) : f;
   }
+  std::map<std::string, double> nabla_ns, quiet_ns;
+  for (const char* op : kOps) {
+    const bench::QuietSummary s = bench::summarize(timed[op], fastest_probe);
+    nabla_ns[op] = s.median_all;
+    quiet_ns[op] = s.median_quiet;
+    std::printf(
+        "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"threads\": %d, \"ns_per_op\": %.1f", op,
+        threads, s.median_all);
+    if (s.median_quiet > 0) std::printf(", \"ns_per_op_quiet\": %.1f", s.median_quiet);
+    std::printf(", \"quiet_reps\": %ld, \"reps\": %d, \"probe_slowdown\": %.2f}\n", s.quiet_reps, reps,
+                s.probe_slowdown);
+  }
+  std::fflush(stdout);
 
   std::map<std::string, std::map<std::string, double>> peer_ns;
   if (peers) {
@@ -131,11 +149,15 @@ int main(int argc, char** argv) {
             "\"ratio\": %.2f}\n",
             op.c_str(), impl.c_str(), threads, ns / nabla_ns[op]);
 
-  std::printf("\n%-8s %12s", "op", "nabla ns");
+  std::printf("\n%-8s %12s %16s", "op", "nabla ns", "nabla quiet ns");
   for (const auto& p : peer_ns) std::printf(" %12s %8s", (p.first + " ns").c_str(), "ratio");
   std::printf("\n");
   for (const char* op : kOps) {
     std::printf("%-8s %12.1f", op, nabla_ns[op]);
+    if (quiet_ns[op] > 0)
+      std::printf(" %16.1f", quiet_ns[op]);
+    else
+      std::printf(" %16s", "-");
     for (const auto& p : peer_ns) {
       auto it = p.second.find(op);
       if (it == p.second.end())

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bench_common.h"
+#include "bench_contention.h"
 
 namespace {
 
@@ -71,29 +72,24 @@ void run_chain(const std::string& op, const Leaves& leaves) {
   y.sum().backward();
 }
 
-// Median over reps of (rep time / K), in ns.
-double time_op(const std::string& op, int reps) {
+// Every timed rep's (rep time / K) in ns, with the contention probe of
+// bench_contention.h timed around each rep (as bench_overhead does).
+bench::ProbedReps time_op(const std::string& op, int reps) {
   Leaves leaves = make_leaves(op);
-  std::vector<double> ns_per_op;
-  ns_per_op.reserve(static_cast<size_t>(reps));
+  bench::ProbedReps out;
   for (int rep = 0; rep < kWarmupReps + reps; ++rep) {
     // Grads set to none, as zero_grad(set_to_none) does; not timed.
     leaves.x.mutable_grad().reset();
     if (leaves.w.defined()) leaves.w.mutable_grad().reset();
+    if (rep == kWarmupReps) out.begin();
 
     const auto start = std::chrono::steady_clock::now();
     run_chain(op, leaves);
     const auto stop = std::chrono::steady_clock::now();
 
-    if (rep >= kWarmupReps) {
-      const double ns = std::chrono::duration<double, std::nano>(stop - start).count();
-      ns_per_op.push_back(ns / kChainLength);
-    }
+    if (rep >= kWarmupReps) out.add(std::chrono::duration<double, std::nano>(stop - start).count() / kChainLength);
   }
-  // Median as Python's statistics.median: mean of the middle two for even R.
-  std::sort(ns_per_op.begin(), ns_per_op.end());
-  const size_t n = ns_per_op.size();
-  return (ns_per_op[(n - 1) / 2] + ns_per_op[n / 2]) / 2;
+  return out;
 }
 
 }  // namespace
@@ -118,13 +114,23 @@ int main(int argc, char** argv) {
 
   std::fprintf(stderr, "# libtorch %s, blas: %s\n", TORCH_VERSION, bench::loaded_blas().c_str());
 
+  std::vector<bench::ProbedReps> timed;
+  double fastest_probe = 0;
   for (const char* op : kOps) {
-    const double ns = time_op(op, reps);
-    std::printf(
-        "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"libtorch\", "
-        "\"threads\": %d, \"ns_per_op\": %.1f}\n",
-        op, threads, ns);
-    std::fflush(stdout);
+    timed.push_back(time_op(op, reps));
+    const double f = timed.back().fastest_probe();
+    fastest_probe = fastest_probe > 0 ? std::min(fastest_probe, f) : f;
   }
+  for (size_t i = 0; i < timed.size(); ++i) {
+    // ns_per_op: median as Python's statistics.median (mean of the middle two for even R).
+    const bench::QuietSummary s = bench::summarize(timed[i], fastest_probe);
+    std::printf(
+        "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"libtorch\", \"threads\": %d, \"ns_per_op\": %.1f",
+        kOps[i], threads, s.median_all);
+    if (s.median_quiet > 0) std::printf(", \"ns_per_op_quiet\": %.1f", s.median_quiet);
+    std::printf(", \"quiet_reps\": %ld, \"reps\": %d, \"probe_slowdown\": %.2f}\n", s.quiet_reps, reps,
+                s.probe_slowdown);
+  }
+  std::fflush(stdout);
   return 0;
 }

@@ -126,8 +126,11 @@ def aggregate(records):
         numeric = sorted({k for r in rs for k, v in r.items()
                           if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in cell
                           and k != "run_rep"})
+        cell["runs_with"] = {}  # field -> how many runs printed it (a field may be given only sometimes)
         for k in numeric:
-            cell[k] = statistics.median(r[k] for r in rs if isinstance(r.get(k), (int, float)))
+            have = [r[k] for r in rs if isinstance(r.get(k), (int, float))]
+            cell[k] = statistics.median(have)
+            cell["runs_with"][k] = len(have)
         cell["n_runs"] = len(rs)
         cells[key] = cell
     return cells
@@ -276,6 +279,13 @@ PEERS = ["libtorch", "pytorch"]
 NAMES = {"nabla": "nabla", "libtorch": "LibTorch", "pytorch": "PyTorch"}
 
 
+def quiet_ns(cell):
+    """(ns, how many runs gave it, runs) for a cell of op-overhead: the median ns over the runs in which most reps
+    had the core to themselves (bench_contention.h), or None when no run did."""
+    q = get(cell, "ns_per_op_quiet")
+    return None if q is None else (q, cell["runs_with"]["ns_per_op_quiet"], cell["n_runs"])
+
+
 def section_overhead(cells, name, threads_list):
     rows = []
     for t in threads_list:
@@ -283,15 +293,22 @@ def section_overhead(cells, name, threads_list):
             nab = cells.one(bench="op-overhead", op=op, impl="nabla", threads=t, vs=None)
             if nab is None:
                 continue
-            row = [op, t, fmt(get(nab, "ns_per_op"), ".1f")]
+            q = quiet_ns(nab)
+            row = [op, t, fmt(get(nab, "ns_per_op"), ".1f"), "-" if q is None else f"{q[0]:.1f} ({q[1]}/{q[2]} runs)"]
             row += [fmt(get(cells.one(bench="op-overhead", op=op, impl=p, threads=t, vs=None), "ns_per_op"), ".1f")
                     for p in PEERS]
             row += [fmt(get(cells.one(bench="op-overhead", op=op, impl="nabla", vs=p, threads=t), "ratio"), ".1f", "×")
                     for p in PEERS]
+            row.append(fmt(get(nab, "probe_slowdown"), ".2f", "×"))
             rows.append(row)
-    header = ["op", "threads", "nabla ns"] + [f"{name(p)} ns" for p in PEERS] + [f"vs {name(p)}" for p in PEERS]
+    header = (["op", "threads", "nabla ns", "nabla ns, core alone"] + [f"{name(p)} ns" for p in PEERS] +
+              [f"vs {name(p)}" for p in PEERS] + ["probe slowdown"])
     return ("Nanoseconds of forward + backward per recorded op (`overhead_method.md`); ratio = peer ns ÷ nabla ns "
-            "(higher is better for nabla).\n\n" + table(header, rows))
+            "(higher is better for nabla), from the medians over every rep. *Core alone*: the median over the runs in "
+            "which most reps had the CPU core to themselves - an integer-throughput probe timed between reps ran "
+            "within 15% of its fastest (`bench_contention.h`); while another tenant runs on the core's other hardware "
+            "thread, this code slows by 1.4-1.7×. *Probe slowdown*: the probe's median ÷ its fastest (~1.1 alone, "
+            "1.4 or more shared).\n\n" + table(header, rows))
 
 
 def section_mlp(cells, name, threads_list):
@@ -491,10 +508,26 @@ def targets(cells, threads_list, quick):
               lambda w: f"lowest {w[0]:.2f}× ({w[1]})", lambda w: w[0] >= SWEEP_VS_LIBTORCH)
     ops = ", ".join(ELEMENTWISE_OPS)
     for t in threads_list:
-        ns = [(nabla("op-overhead", "ns_per_op", t, op=op), op) for op in ELEMENTWISE_OPS]
-        worst = max((x for x in ns if x[0] is not None), key=lambda x: x[0], default=None)
+        # Judged on the runs with the core alone where there are any: a
+        # neighbour on the core's other hardware thread is not our overhead.
+        # Every run's median is shown beside it.
+        overhead = []
+        for op in ELEMENTWISE_OPS:
+            cell = cells.one(bench="op-overhead", op=op, impl="nabla", threads=t, vs=None)
+            if get(cell, "ns_per_op") is not None:
+                overhead.append((op, get(cell, "ns_per_op"), quiet_ns(cell)))
+        worst = max(overhead, key=lambda x: x[1] if x[2] is None else x[2][0], default=None)
+        every = max(overhead, key=lambda x: x[1], default=None)
+
+        def describe(w, every=every):
+            if w[2] is None:
+                return f"highest {w[1]:.1f} ns ({w[0]}); no run had the core alone"
+            q, k, n = w[2]
+            return (f"highest {q:.1f} ns ({w[0]}) with the core alone ({k}/{n} runs); "
+                    f"over every run: highest {every[1]:.1f} ns ({every[0]})")
+
         check(rows, f"op-overhead: ≤ {OVERHEAD_MAX_NS:.0f} ns per elementwise op ({ops}), {t} thread(s)", worst,
-              lambda w: f"highest {w[0]:.1f} ns ({w[1]})", lambda w: w[0] <= OVERHEAD_MAX_NS)
+              describe, lambda w: (w[1] if w[2] is None else w[2][0]) <= OVERHEAD_MAX_NS)
         rs = [(ratio("op-overhead", "libtorch", t, op=op), op) for op in ELEMENTWISE_OPS]
         worst = min((x for x in rs if x[0] is not None), key=lambda x: x[0], default=None)
         check(rows, f"op-overhead: ≥ {OVERHEAD_VS_LIBTORCH:.0f}× LibTorch per elementwise op ({ops}), {t} thread(s)",
