@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <vector>
 
 #include "bench_common.h"
@@ -60,29 +61,44 @@ struct ProbedReps {
     values.push_back(value);
     probes.push_back(alu_probe_ns());
   }
-  double fastest_probe() const { return probes.empty() ? 0 : *std::min_element(probes.begin(), probes.end()); }
 };
 
 struct QuietSummary {
+  long reps = 0;              // how many reps were timed
   double median_all = 0;      // median over every rep
   double median_quiet = 0;    // median over the quiet reps; 0 when fewer than half were quiet
   long quiet_reps = 0;        // how many reps were quiet
   double probe_slowdown = 0;  // median probe / fastest probe: ~1 alone, 1.4+ shared
 };
 
-// The summary of reps against `fastest`, the fastest probe of the whole
-// process (all measurements of a run share one reference).
-inline QuietSummary summarize(const ProbedReps& reps, double fastest) {
-  QuietSummary s;
-  s.median_all = median(reps.values);
-  std::vector<double> quiet;
-  for (size_t r = 0; r < reps.values.size(); ++r)
-    if (reps.probes[r] <= kQuietSlack * fastest && reps.probes[r + 1] <= kQuietSlack * fastest)
-      quiet.push_back(reps.values[r]);
-  s.quiet_reps = static_cast<long>(quiet.size());
-  s.median_quiet = 2 * quiet.size() >= reps.values.size() && !quiet.empty() ? median(quiet) : 0;
-  s.probe_slowdown = fastest > 0 ? median(reps.probes) / fastest : 0;
-  return s;
+// The summary of each measurement of a process, all judged against the
+// fastest probe of them all (one reference for the whole run).
+inline std::vector<QuietSummary> summarize(const std::vector<ProbedReps>& all) {
+  double fastest = 0;
+  for (const ProbedReps& m : all)
+    for (double p : m.probes) fastest = fastest > 0 ? std::min(fastest, p) : p;
+  std::vector<QuietSummary> out;
+  for (const ProbedReps& m : all) {
+    QuietSummary s;
+    s.reps = static_cast<long>(m.values.size());
+    s.median_all = median(m.values);
+    std::vector<double> quiet;
+    for (size_t r = 0; r < m.values.size(); ++r)
+      if (m.probes[r] <= kQuietSlack * fastest && m.probes[r + 1] <= kQuietSlack * fastest)
+        quiet.push_back(m.values[r]);
+    s.quiet_reps = static_cast<long>(quiet.size());
+    s.median_quiet = 2 * quiet.size() >= m.values.size() && !quiet.empty() ? median(quiet) : 0;
+    s.probe_slowdown = fastest > 0 ? median(m.probes) / fastest : 0;
+    out.push_back(s);
+  }
+  return out;
+}
+
+// A JSON line's probe fields, after its median over every rep: quiet_key
+// (the quiet median, only when there is one), quiet_reps, reps, probe_slowdown.
+inline void print_quiet_fields(const QuietSummary& s, const char* quiet_key) {
+  if (s.median_quiet > 0) std::printf(", \"%s\": %.1f", quiet_key, s.median_quiet);
+  std::printf(", \"quiet_reps\": %ld, \"reps\": %ld, \"probe_slowdown\": %.2f", s.quiet_reps, s.reps, s.probe_slowdown);
 }
 
 }  // namespace bench

@@ -109,24 +109,19 @@ int main(int argc, char** argv) {
   const int threads = bench::threads_from_env();
   nabla::set_num_threads(threads);
 
-  std::map<std::string, bench::ProbedReps> timed;
-  double fastest_probe = 0;
-  for (const char* op : kOps) {
-    timed[op] = time_op(op, reps);
-    const double f = timed[op].fastest_probe();
-    fastest_probe = fastest_probe > 0 ? std::min(fastest_probe, f) : f;
-  }
+  std::vector<bench::ProbedReps> timed;
+  for (const char* op : kOps) timed.push_back(time_op(op, reps));
+  const std::vector<bench::QuietSummary> summary = bench::summarize(timed);
   std::map<std::string, double> nabla_ns, quiet_ns;
-  for (const char* op : kOps) {
-    const bench::QuietSummary s = bench::summarize(timed[op], fastest_probe);
-    nabla_ns[op] = s.median_all;
-    quiet_ns[op] = s.median_quiet;
+  for (size_t i = 0; i < summary.size(); ++i) {
+    const char* op = kOps[i];
+    nabla_ns[op] = summary[i].median_all;
+    quiet_ns[op] = summary[i].median_quiet;
     std::printf(
         "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"nabla\", \"threads\": %d, \"ns_per_op\": %.1f", op,
-        threads, s.median_all);
-    if (s.median_quiet > 0) std::printf(", \"ns_per_op_quiet\": %.1f", s.median_quiet);
-    std::printf(", \"quiet_reps\": %ld, \"reps\": %d, \"probe_slowdown\": %.2f}\n", s.quiet_reps, reps,
-                s.probe_slowdown);
+        threads, summary[i].median_all);
+    bench::print_quiet_fields(summary[i], "ns_per_op_quiet");
+    std::printf("}\n");
   }
   std::fflush(stdout);
 

@@ -115,21 +115,15 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "# libtorch %s, blas: %s\n", TORCH_VERSION, bench::loaded_blas().c_str());
 
   std::vector<bench::ProbedReps> timed;
-  double fastest_probe = 0;
-  for (const char* op : kOps) {
-    timed.push_back(time_op(op, reps));
-    const double f = timed.back().fastest_probe();
-    fastest_probe = fastest_probe > 0 ? std::min(fastest_probe, f) : f;
-  }
-  for (size_t i = 0; i < timed.size(); ++i) {
+  for (const char* op : kOps) timed.push_back(time_op(op, reps));
+  const std::vector<bench::QuietSummary> summary = bench::summarize(timed);
+  for (size_t i = 0; i < summary.size(); ++i) {
     // ns_per_op: median as Python's statistics.median (mean of the middle two for even R).
-    const bench::QuietSummary s = bench::summarize(timed[i], fastest_probe);
     std::printf(
         "{\"bench\": \"op-overhead\", \"op\": \"%s\", \"impl\": \"libtorch\", \"threads\": %d, \"ns_per_op\": %.1f",
-        kOps[i], threads, s.median_all);
-    if (s.median_quiet > 0) std::printf(", \"ns_per_op_quiet\": %.1f", s.median_quiet);
-    std::printf(", \"quiet_reps\": %ld, \"reps\": %d, \"probe_slowdown\": %.2f}\n", s.quiet_reps, reps,
-                s.probe_slowdown);
+        kOps[i], threads, summary[i].median_all);
+    bench::print_quiet_fields(summary[i], "ns_per_op_quiet");
+    std::printf("}\n");
   }
   std::fflush(stdout);
   return 0;
