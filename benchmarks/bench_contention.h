@@ -31,14 +31,14 @@
 
 namespace bench {
 
-constexpr long kProbeIterations = 20'000;  // ~30 us: short beside a rep, long beside clock jitter
-constexpr double kQuietSlack = 1.15;       // shared: 1.4x or more; timer noise: a few %
+constexpr uint64_t kProbeIterations = 20'000;  // ~30 us: short beside a rep, long beside clock jitter
+constexpr double kQuietSlack = 1.15;           // shared: 1.4x or more; timer noise: a few %
 
 // Nanoseconds for the probe's fixed work.
 inline double alu_probe_ns() {
   uint64_t a = 1, b = 2, c = 3, d = 4, e = 5, f = 6, g = 7, h = 8;
   const auto start = std::chrono::steady_clock::now();
-  for (uint64_t i = 0; i < static_cast<uint64_t>(kProbeIterations); ++i) {
+  for (uint64_t i = 0; i < kProbeIterations; ++i) {
     a += b ^ i, b += c ^ i, c += d ^ i, d += e ^ i, e += f ^ i, f += g ^ i, g += h ^ i, h += a ^ i;
     // The compiler may neither fold the chains into a formula nor vectorize
     // them: the work stays eight scalar chains the core issues side by side.

@@ -92,8 +92,9 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b) {
       if (capture_running()) keep_for_capture({out.impl(), a.impl(), b.impl()});
       kernels::binary_dense(op, common, a.device(), out.raw_data(), a.raw_data(), a_step, b.raw_data(), b_step,
                             out.numel());
-    } else
+    } else {
       kernels::binary(op, kview(out), kview(a), kview(b));
+    }
     return out;
   }
   Shape shape = broadcast_shapes(a.shape(), b.shape(), kernels::binary_op_name(op));
