@@ -83,19 +83,33 @@ void index_select(const View& out, const View& in, const View& index, int axis) 
     const size_t block = static_cast<size_t>(inner) * dtype_size(in.dtype);
     const char* src = static_cast<const char*>(in.data);
     char* dst = static_cast<char*>(out.data);
-    auto copy_rows = [&](int64_t begin, int64_t end) {
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t j = begin; j < end; ++j) {
-          const int64_t k = at<int64_t>(index, j * index.strides[0]);
-          std::memcpy(dst + (o * n_out + j) * block, src + (o * n_in + k) * block, block);
-        }
+    auto source = [&](int64_t o, int64_t j) {
+      return src + (o * n_in + at<int64_t>(index, j * index.strides[0])) * block;
     };
     // Rows taken at random from a large array (a batch from a dataset) come
-    // from DRAM, so a copy is bound by how many misses one core keeps in
-    // flight, and a second core pays for its fork/join from far fewer bytes
-    // than an arithmetic loop needs. In the benchmark MLP's 2-thread step
-    // its batch (32 rows of 3 KiB) gathered in ~17 µs on one thread and
-    // ~12 µs split in two.
+    // from DRAM, and one memcpy at a time leaves most of the core's miss
+    // slots idle: the hardware prefetcher only follows a row once it has
+    // seen a few of its lines. So the copy prefetches every line of the
+    // rows up to kPrefetchBytes ahead of it, and the misses of many rows
+    // are in flight at once. The benchmark MLP's batch (32 rows of 3 KiB
+    // from 188 MB) went from ~16 to ~10 µs on a Zen 5 core.
+    constexpr size_t kPrefetchBytes = 64 * 1024, kLine = 64;
+    auto copy_rows = [&](int64_t begin, int64_t end) {
+      for (int64_t o = 0; o < outer; ++o) {
+        int64_t ahead = begin;  // the next row to prefetch
+        for (int64_t j = begin; j < end; ++j) {
+          for (; ahead < end && static_cast<size_t>(ahead - j) * block < kPrefetchBytes; ++ahead) {
+            const char* row = source(o, ahead);
+            for (size_t b = 0; b < block; b += kLine) __builtin_prefetch(row + b);
+          }
+          std::memcpy(dst + (o * n_out + j) * block, source(o, j), block);
+        }
+      }
+    };
+    // A second core pays for its fork/join from far fewer bytes than an
+    // arithmetic loop needs: in the benchmark MLP's 2-thread step its batch
+    // gathered in ~17 µs on one thread and ~12 µs split in two (before the
+    // prefetch).
     constexpr int64_t kGrainBytes = 64 * 1024;
     const int64_t row_bytes = static_cast<int64_t>(block) * outer;
     parallel_for(n_out, copy_rows, std::max<int64_t>(1, kGrainBytes / std::max<int64_t>(1, row_bytes)));
