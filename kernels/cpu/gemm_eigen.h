@@ -6,10 +6,72 @@
 // OpenMP split would also fork for small products, and nest inside ours.
 #define EIGEN_DONT_PARALLELIZE
 #include <Eigen/Core>
+#include <algorithm>
+#include <cstddef>
 
 #include "gemm.h"
 
 namespace nabla::kernels::cpu::detail {
+
+// This thread's buffer for Eigen's packed blocks, kept from call to call and
+// grown when a product needs more. Eigen's own product allocates them per
+// call: on the stack up to 128 KiB, with malloc above. glibc then returns
+// the freed blocks to the system (they sit at the top of the heap), so the
+// next product faults its pages in again: a batch-64 step of the
+// 784-128-64-10 MLP spent ~75% of its time in the kernel that way on a
+// virtual machine (1.1 ms instead of ~0.25), and a training step must not
+// allocate (../../README.md). The size is bounded by Eigen's blocking, which
+// follows the cache sizes: a few MiB at most, per thread and element type.
+template <class T>
+T* packing_buffer(std::size_t elements) {
+  struct Buffer {
+    T* data = nullptr;
+    std::size_t size = 0;
+    ~Buffer() { Eigen::internal::aligned_free(data); }
+  };
+  thread_local Buffer buffer;
+  if (buffer.size < elements) {
+    Eigen::internal::aligned_free(buffer.data);
+    buffer.data = nullptr;  // stays consistent if the allocation throws
+    buffer.size = 0;
+    buffer.data = static_cast<T*>(Eigen::internal::aligned_malloc(elements * sizeof(T)));
+    buffer.size = elements;
+  }
+  return buffer.data;
+}
+
+// Eigen's blocking (panel sizes mc, nc, kc, computed as its own product
+// does) with the packed blocks in packing_buffer() instead of fresh memory.
+// For a row-major C Eigen computes Cᵀ = Bᵀ·Aᵀ, so its rows are C's columns.
+template <class T>
+class ReusedBlocking : public Eigen::internal::level3_blocking<T, T> {
+ public:
+  ReusedBlocking(Eigen::Index rows, Eigen::Index cols, Eigen::Index depth) {
+    this->m_mc = cols;
+    this->m_nc = rows;
+    this->m_kc = depth;
+    Eigen::internal::computeProductBlockingSizes<T, T, 1, Eigen::Index>(this->m_kc, this->m_mc, this->m_nc, 1);
+    // blockB starts on a 64-byte boundary, as a block of its own would.
+    constexpr std::size_t kAlign = 64 / sizeof(T) > 0 ? 64 / sizeof(T) : 1;
+    const auto size_a = static_cast<std::size_t>(this->m_mc * this->m_kc);
+    const std::size_t offset_b = (size_a + kAlign - 1) / kAlign * kAlign;
+    T* buffer = packing_buffer<T>(offset_b + static_cast<std::size_t>(this->m_kc * this->m_nc));
+    this->m_blockA = buffer;
+    this->m_blockB = buffer + offset_b;
+  }
+};
+
+// C (+)= A·B through Eigen's packed GEMM, with A and B in storage orders
+// AOrder and BOrder (Eigen::RowMajor or Eigen::ColMajor).
+template <class T, int AOrder, int BOrder>
+void gemm_packed(const GemmArgs<T>& g) {
+  using Product = Eigen::internal::general_matrix_matrix_product<Eigen::Index, T, AOrder, false, T, BOrder, false,
+                                                                 Eigen::RowMajor, 1>;
+  if (!g.accumulate)
+    for (int64_t i = 0; i < g.m; ++i) std::fill(g.c + i * g.ldc, g.c + i * g.ldc + g.n, T(0));
+  ReusedBlocking<T> blocking(g.m, g.n, g.k);
+  Product::run(g.m, g.n, g.k, g.a, g.lda, g.b, g.ldb, g.c, 1, g.ldc, T(1), blocking);
+}
 
 template <class T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -33,21 +95,26 @@ void gemm_eigen(const GemmArgs<T>& g) {
     if (!g.accumulate) c.setZero();
     return;
   }
-  // For tiny products Eigen's lazy (coefficient-wise) product skips the
-  // blocking/packing machinery of the GEMM path, which dominates there.
-  const bool tiny = g.m * g.n * g.k <= 4096;
-  with_operand(g.a, g.m, g.k, g.lda, g.a_colmajor, [&](const auto& a) {
-    with_operand(g.b, g.k, g.n, g.ldb, g.b_colmajor, [&](const auto& b) {
-      if (tiny && g.accumulate)
-        c.noalias() += a.lazyProduct(b);
-      else if (tiny)
-        c.noalias() = a.lazyProduct(b);
-      else if (g.accumulate)
-        c.noalias() += a * b;
-      else
-        c.noalias() = a * b;
+  // Products of a vector go through Eigen's matrix-vector kernels, and tiny
+  // ones through its lazy (coefficient-wise) product, which skips the
+  // blocking and packing that would dominate there.
+  if (g.m == 1 || g.n == 1 || g.m * g.n * g.k <= 4096) {
+    with_operand(g.a, g.m, g.k, g.lda, g.a_colmajor, [&](const auto& a) {
+      with_operand(g.b, g.k, g.n, g.ldb, g.b_colmajor, [&](const auto& b) {
+        if (g.m == 1 || g.n == 1)
+          g.accumulate ? void(c.noalias() += a * b) : void(c.noalias() = a * b);
+        else
+          g.accumulate ? void(c.noalias() += a.lazyProduct(b)) : void(c.noalias() = a.lazyProduct(b));
+      });
     });
-  });
+    return;
+  }
+  if (g.a_colmajor)
+    g.b_colmajor ? gemm_packed<T, Eigen::ColMajor, Eigen::ColMajor>(g)
+                 : gemm_packed<T, Eigen::ColMajor, Eigen::RowMajor>(g);
+  else
+    g.b_colmajor ? gemm_packed<T, Eigen::RowMajor, Eigen::ColMajor>(g)
+                 : gemm_packed<T, Eigen::RowMajor, Eigen::RowMajor>(g);
 }
 
 }  // namespace nabla::kernels::cpu::detail
