@@ -13,15 +13,20 @@
 
 namespace nabla::kernels::cpu::detail {
 
-// This thread's buffer for Eigen's packed blocks, kept from call to call and
-// grown when a product needs more. Eigen's own product allocates them per
-// call: on the stack up to 128 KiB, with malloc above. glibc then returns
+// Products whose packed blocks fit in this many bytes keep them in a
+// per-thread buffer from call to call. Eigen's own product allocates them
+// per call: on the stack up to 128 KiB, with malloc above. glibc then returns
 // the freed blocks to the system (they sit at the top of the heap), so the
 // next product faults its pages in again: a batch-64 step of the
 // 784-128-64-10 MLP spent ~75% of its time in the kernel that way on a
-// virtual machine (1.1 ms instead of ~0.25), and a training step must not
-// allocate (../../README.md). The size is bounded by Eigen's blocking, which
-// follows the cache sizes: a few MiB at most, per thread and element type.
+// virtual machine (1.1 ms instead of ~0.2), and a training step must not
+// allocate (../../README.md). Larger products (Eigen's blocks grow with m:
+// 2.5 MiB for a float 1024³ product, 14 MiB for 4096³) get blocks of their
+// own, freed after: their O(n³) arithmetic dwarfs the O(n²) page faults, and
+// a thread keeps at most this much between products.
+constexpr std::size_t kKeptPackingBytes = std::size_t(16) << 20;
+
+// This thread's kept buffer of at least `elements`, grown when needed.
 template <class T>
 T* packing_buffer(std::size_t elements) {
   struct Buffer {
@@ -41,8 +46,9 @@ T* packing_buffer(std::size_t elements) {
 }
 
 // Eigen's blocking (panel sizes mc, nc, kc, computed as its own product
-// does) with the packed blocks in packing_buffer() instead of fresh memory.
-// For a row-major C Eigen computes Cᵀ = Bᵀ·Aᵀ, so its rows are C's columns.
+// does) with the packed blocks in packing_buffer(), or in a buffer of its
+// own above kKeptPackingBytes. For a row-major C Eigen computes
+// Cᵀ = Bᵀ·Aᵀ, so its rows are C's columns.
 template <class T>
 class ReusedBlocking : public Eigen::internal::level3_blocking<T, T> {
  public:
@@ -55,10 +61,19 @@ class ReusedBlocking : public Eigen::internal::level3_blocking<T, T> {
     constexpr std::size_t kAlign = 64 / sizeof(T) > 0 ? 64 / sizeof(T) : 1;
     const auto size_a = static_cast<std::size_t>(this->m_mc * this->m_kc);
     const std::size_t offset_b = (size_a + kAlign - 1) / kAlign * kAlign;
-    T* buffer = packing_buffer<T>(offset_b + static_cast<std::size_t>(this->m_kc * this->m_nc));
+    const std::size_t elements = offset_b + static_cast<std::size_t>(this->m_kc * this->m_nc);
+    T* buffer = elements * sizeof(T) <= kKeptPackingBytes
+                    ? packing_buffer<T>(elements)
+                    : (own_ = static_cast<T*>(Eigen::internal::aligned_malloc(elements * sizeof(T))));
     this->m_blockA = buffer;
     this->m_blockB = buffer + offset_b;
   }
+  ~ReusedBlocking() { Eigen::internal::aligned_free(own_); }
+  ReusedBlocking(const ReusedBlocking&) = delete;
+  ReusedBlocking& operator=(const ReusedBlocking&) = delete;
+
+ private:
+  T* own_ = nullptr;  // the blocks of a product too large to keep them
 };
 
 // C (+)= A·B through Eigen's packed GEMM, with A and B in storage orders

@@ -67,6 +67,26 @@ TEST_CASE("gemm: large products split across threads (and OpenBLAS when found) m
   check_gemm<double>(67, 1031, 515, 1e-9);
 }
 
+TEST_CASE("gemm: a product whose packed blocks are too large to keep between calls matches a plain loop", "[gemm]") {
+  // Eigen packs 64 x 4096 x 1024 int64 blocks into ~16.5 MiB, over the
+  // 16 MiB a thread keeps (kernels/cpu/gemm_eigen.h), so this product gets
+  // blocks of its own; int64 products always go to Eigen. Exact integers:
+  // every checked entry must match. Checked on a sample of entries (every
+  // 61st), which the plain loop computes alone.
+  const int64_t m = 64, n = 4096, k = 1024;
+  std::vector<int64_t> a(m * k), b(k * n), c(m * n, 7);
+  for (int64_t i = 0; i < m * k; ++i) a[i] = (i * 37) % 11 - 5;
+  for (int64_t i = 0; i < k * n; ++i) b[i] = (i * 53) % 13 - 6;
+  nabla::kernels::cpu::gemm(GemmArgs<int64_t>{m, n, k, a.data(), k, false, b.data(), n, false, c.data(), n, false});
+  for (int64_t e = 0; e < m * n; e += 61) {
+    const int64_t i = e / n, j = e % n;
+    int64_t expected = 0;
+    for (int64_t p = 0; p < k; ++p) expected += a[i * k + p] * b[p * n + j];
+    CAPTURE(i, j);
+    REQUIRE(c[e] == expected);
+  }
+}
+
 TEST_CASE("gemm: small products of odd sizes (the packing-free kernels) match a plain loop", "[gemm]") {
   for (int64_t m : {1, 2, 5, 7, 32, 37})
     for (int64_t n : {1, 9, 17, 63, 65, 130})
