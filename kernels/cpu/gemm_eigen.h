@@ -19,8 +19,8 @@ namespace nabla::kernels::cpu::detail {
 // the freed blocks to the system (they sit at the top of the heap), so the
 // next product faults its pages in again: a batch-64 step of the
 // 784-128-64-10 MLP spent ~75% of its time in the kernel that way on a
-// virtual machine (1.1 ms instead of ~0.2), and a training step must not
-// allocate (../../README.md). Larger products (Eigen's blocks grow with m:
+// virtual machine (1.1 ms instead of ~0.2), and a steady-state training
+// step is meant to allocate nothing. Larger products (Eigen's blocks grow with m:
 // 2.5 MiB for a float 1024³ product, 14 MiB for 4096³) get blocks of their
 // own, freed after: their O(n³) arithmetic dwarfs the O(n²) page faults, and
 // a thread keeps at most this much between products.
@@ -48,7 +48,8 @@ T* packing_buffer(std::size_t elements) {
 // Eigen's blocking (panel sizes mc, nc, kc, computed as its own product
 // does) with the packed blocks in packing_buffer(), or in a buffer of its
 // own above kKeptPackingBytes. For a row-major C Eigen computes
-// Cᵀ = Bᵀ·Aᵀ, so its rows are C's columns.
+// Cᵀ = Bᵀ·Aᵀ, so its rows are C's columns. These are Eigen's internal
+// classes as of 3.4, the version CMakeLists.txt asks for.
 template <class T>
 class ReusedBlocking : public Eigen::internal::level3_blocking<T, T> {
  public:
@@ -116,10 +117,15 @@ void gemm_eigen(const GemmArgs<T>& g) {
   if (g.m == 1 || g.n == 1 || g.m * g.n * g.k <= 4096) {
     with_operand(g.a, g.m, g.k, g.lda, g.a_colmajor, [&](const auto& a) {
       with_operand(g.b, g.k, g.n, g.ldb, g.b_colmajor, [&](const auto& b) {
-        if (g.m == 1 || g.n == 1)
-          g.accumulate ? void(c.noalias() += a * b) : void(c.noalias() = a * b);
+        const bool vector = g.m == 1 || g.n == 1;
+        if (vector && g.accumulate)
+          c.noalias() += a * b;
+        else if (vector)
+          c.noalias() = a * b;
+        else if (g.accumulate)
+          c.noalias() += a.lazyProduct(b);
         else
-          g.accumulate ? void(c.noalias() += a.lazyProduct(b)) : void(c.noalias() = a.lazyProduct(b));
+          c.noalias() = a.lazyProduct(b);
       });
     });
     return;

@@ -92,7 +92,7 @@ void index_select(const View& out, const View& in, const View& index, int axis) 
     // seen a few of its lines. So the copy prefetches every line of the
     // rows up to kPrefetchBytes ahead of it, and the misses of many rows
     // are in flight at once. The benchmark MLP's batch (32 rows of 3 KiB
-    // from 188 MB) went from ~16 to ~10 µs on a Zen 5 core.
+    // from 188 MB) went from ~16 to ~10-12 µs on a Zen 5 core.
     constexpr size_t kPrefetchBytes = 64 * 1024, kLine = 64;
     auto copy_rows = [&](int64_t begin, int64_t end) {
       for (int64_t o = 0; o < outer; ++o) {
