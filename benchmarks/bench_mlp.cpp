@@ -35,6 +35,12 @@
 // replayed at every other: impl "nabla-replay", its ratios to the peers,
 // and whether its weights equal the eager run's bit for bit (they must).
 // --no-replay skips it. The targets are the eager loop's ("nabla").
+//
+// phases: where the eager step's time goes. One more epoch of the standard
+// loop (after kWarmSteps untimed steps), each step's four phases timed with
+// the steady clock: gather (the batch's index_selects), forward (model and
+// loss), backward (zero_grad and backward) and update (the optimizer's
+// step), as mean ms per step: impl "nabla-phases". Informative.
 #include <nabla/nabla.h>
 #include <nabla/trainer/data/idx.h>
 
@@ -268,6 +274,55 @@ MemoryFloor measure_memory_floor(const Tensor& x_all, const Tensor& y_all) {
   return {bench::median(update_s) * 1e3, bench::median(gather_s) * 1e3};
 }
 
+// One step of the standard loop on the batch `idx`; mark(phase) is called
+// as each of its phases ends (0 gather, 1 forward, 2 backward, 3 update).
+template <class Mark>
+Tensor training_step(nn::Module& model, optim::SGD& sgd, const Tensor& x_all, const Tensor& y_all, const Tensor& idx,
+                     Mark mark) {
+  const Tensor x = index_select(x_all, 0, idx), y = index_select(y_all, 0, idx);
+  mark(0);
+  Tensor loss = nn::functional::cross_entropy(model(x), y);
+  mark(1);
+  sgd.zero_grad();
+  loss.backward();
+  mark(2);
+  sgd.step();
+  mark(3);
+  return loss;
+}
+
+// Mean ms per step of each phase of training_step (the header says how).
+struct Phases {
+  double ms[4];  // gather, forward, backward, update
+  int64_t steps;
+};
+
+Phases measure_phases(const data::MnistSplit& train_set, uint64_t seed) {
+  manual_seed(seed);
+  nn::MLP model(784, kHidden, 10);
+  optim::SGD sgd(model.parameters(), {{"lr", kLr}, {"momentum", kMomentum}});
+  const Tensor x_all = train_set.images.reshape({-1, 784});
+  const Tensor y_all = train_set.labels;
+  const int64_t n = x_all.size(0), steps = n / kBatch;
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  const Tensor perm = from_vector(order, {n});
+  Phases p{{0, 0, 0, 0}, steps};
+  for (int64_t s = 0; s < kWarmSteps + steps; ++s) {
+    const bool timed = s >= kWarmSteps;
+    auto last = std::chrono::steady_clock::now();
+    training_step(model, sgd, x_all, y_all, perm.narrow(0, (s % steps) * kBatch, kBatch), [&](int phase) {
+      const auto now = std::chrono::steady_clock::now();
+      if (timed) p.ms[phase] += std::chrono::duration<double, std::milli>(now - last).count();
+      last = now;
+    });
+  }
+  for (double& ms : p.ms) ms /= static_cast<double>(steps);
+  return p;
+}
+
 void print_allocator(const char* when, const AllocatorStats& s) {
   std::fprintf(stderr,
                "# allocator %s: system_allocs %lld, allocs %lld, in use %.1f MiB, peak %.1f MiB, cached %.1f MiB\n",
@@ -310,13 +365,7 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   Tensor loss;
   const Tensor batch_idx = empty({kBatch}, kInt64);  // replay: the captured step reads its batch here
   CapturedStep captured;
-  auto one_step = [&](const Tensor& idx) {
-    const Tensor x = index_select(x_all, 0, idx), y = index_select(y_all, 0, idx);
-    loss = nn::functional::cross_entropy(model(x), y);
-    sgd.zero_grad();
-    loss.backward();
-    sgd.step();
-  };
+  auto one_step = [&](const Tensor& idx) { loss = training_step(model, sgd, x_all, y_all, idx, [](int) {}); };
   for (int epoch = 0; epoch < epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     const Tensor perm = from_vector(order, {n});
@@ -408,6 +457,7 @@ int main(int argc, char** argv) {
   const double rss = bench::peak_rss_mib();  // this process: data, model, training and the test pass
   Result rr;  // the replay run, after the peak RSS is read: the memory target is the eager loop's
   if (replay) rr = train(train_set, test_set, epochs, seed, /*replay=*/true);
+  const Phases phases = measure_phases(train_set, seed);
   const double step_ms = 1e3 / r.steps_per_s;
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"threads\": %d, \"steps_per_s\": %.1f, \"epoch_s\": %.3f, "
@@ -456,6 +506,12 @@ int main(int argc, char** argv) {
     bench::print_vs_lines("mlp-fmnist", threads, rr.steps_per_s, rr.test_acc, peer_results, "nabla-replay");
   }
 
+  std::printf(
+      "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla-phases\", \"threads\": %d, \"steps\": %lld, "
+      "\"gather_ms\": %.4f, \"forward_ms\": %.4f, \"backward_ms\": %.4f, \"update_ms\": %.4f, \"step_ms\": %.4f}\n",
+      threads, static_cast<long long>(phases.steps), phases.ms[0], phases.ms[1], phases.ms[2], phases.ms[3],
+      phases.ms[0] + phases.ms[1] + phases.ms[2] + phases.ms[3]);
+
   // memory: one line per implementation (the peers' peak RSS is the one
   // their mlp-fmnist line reported), then nabla's RSS / each peer's RSS
   // (<= 1 is the target: nabla needs no more memory than the peer).
@@ -498,6 +554,10 @@ int main(int argc, char** argv) {
   std::printf(
       "memory-bound parts, timed alone: SGD update %.3f ms + batch gather %.3f ms; so at most %.0f%% of the floor\n",
       memory.update_ms, memory.gather_ms, 100.0 * fraction_max);
+  std::printf(
+      "where an eager step's time goes (mean of %lld steps): gather %.3f, forward %.3f, backward %.3f, "
+      "update %.3f ms\n",
+      static_cast<long long>(phases.steps), phases.ms[0], phases.ms[1], phases.ms[2], phases.ms[3]);
   std::printf("allocator: %.4f system allocations per step after step %lld (%lld in all)\n", steady_per_step,
               static_cast<long long>(kWarmSteps), static_cast<long long>(r.at_end.system_allocs));
   return 0;

@@ -347,6 +347,17 @@ def section_mlp(cells, name, threads_list):
                  table(["threads", "step MFLOP", "step ms", "BLAS GFLOP/s", "BLAS floor ms", "fraction",
                         "nabla GEMM GFLOP/s", "nabla-GEMM floor ms", "fraction", "update ms", "gather ms",
                         "max fraction", "core peak GFLOP/s", "peak floor ms"], floor_rows))
+    phase_rows = []
+    for t in threads_list:
+        c = cells.one(bench="mlp-fmnist", impl="nabla-phases", threads=t, vs=None)
+        if c is not None:
+            phase_rows.append([t] + [fmt(get(c, k), ".3f") for k in
+                                     ["gather_ms", "forward_ms", "backward_ms", "update_ms", "step_ms"]])
+    if phase_rows:
+        text += ("\n\nWhere the eager step's time goes (informative): one more epoch of the standard loop with each "
+                 "step's phases timed, mean ms per step: gather (the batch's `index_select`s), forward (model and "
+                 "loss), backward (`zero_grad` and `backward`), update (the optimizer's `step`).\n\n" +
+                 table(["threads", "gather ms", "forward ms", "backward ms", "update ms", "sum ms"], phase_rows))
     replay_rows = []
     for t in threads_list:
         c = cells.one(bench="mlp-fmnist", impl="nabla-replay", threads=t, vs=None)

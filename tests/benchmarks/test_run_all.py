@@ -72,6 +72,9 @@ def mlp_lines(threads, nabla, libtorch, pytorch, floor_fraction, allocs_per_step
     for peer, value, a in [("libtorch", libtorch, acc[1]), ("pytorch", pytorch, acc[2])]:
         out.append({"bench": "mlp-fmnist", "impl": "nabla", "vs": peer, "threads": threads,
                     "ratio": round(nabla / value, 2), "acc_diff": round(acc[0] - a, 2)})
+    out.append({"bench": "mlp-fmnist", "impl": "nabla-phases", "threads": threads, "steps": 1875,
+                "gather_ms": 0.01, "forward_ms": 0.1, "backward_ms": 0.12 / threads, "update_ms": 0.02,
+                "step_ms": 0.25})
     replay = round(nabla * 1.05)  # the captured step, replayed
     out.append({"bench": "mlp-fmnist", "impl": "nabla-replay", "threads": threads, "steps_per_s": replay,
                 "epochs": epochs, "test_acc": acc[0], "vs_eager": 1.05, "max_weight_diff_vs_eager": 0,
@@ -201,6 +204,9 @@ class RunAllTest(unittest.TestCase):
                          "| LibTorch 9.9.9 | 1 | 1000 | 3.20× | 85.20% | 600 MiB |")
         self.assertIn("| 1 | 14.54 | 0.286 | 40.0 | 0.250 | 88% | 50.0 | 0.200 | 70% | 0.020 | 0.010 | 87% | 100.0 | "
                       "0.145 |", text)
+        # Where the step's time goes: each phase's median over the runs.
+        self.assertIn("| 1 | 0.010 | 0.100 | 0.120 | 0.020 | 0.250 |", text)
+        self.assertIn("| 2 | 0.010 | 0.100 | 0.060 | 0.020 | 0.250 |", text)
         # The replay table: medians of the replayed run, its ratios; the targets stay the eager loop's.
         self.assertIn("| 1 | 3360 | 1.05× | 3.36× | 4.80× | 0 | 0 |", text)
         self.assertIn("| nabla | 1 | 10 | 87.50% | - |", text)
@@ -251,8 +257,8 @@ class RunAllTest(unittest.TestCase):
         # Every JSON line is in the raw file, tagged with its rep and mode (the chatter is not).
         with open(self.raw) as f:
             raw = [json.loads(line) for line in f]
-        self.assertEqual(len(raw), 3 * 2 * (12 + 11) + 3 * 11)  # per run: 12 overhead lines, 11 mlp lines
-        self.assertEqual(sum(r["run_mode"] == "accuracy" for r in raw), 33)
+        self.assertEqual(len(raw), 3 * 2 * (12 + 12) + 3 * 12)  # per run: 12 overhead lines, 12 mlp lines
+        self.assertEqual(sum(r["run_mode"] == "accuracy" for r in raw), 36)
         self.assertEqual(sorted({r["run_rep"] for r in raw}), [1, 2, 3])
 
     def test_all_four_quick(self):
