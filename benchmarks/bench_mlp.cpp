@@ -231,6 +231,21 @@ Floor measure_blas_floor(int threads) {
   return f;
 }
 
+// The order in which an epoch visits the training set's n examples: a fresh
+// shuffle per epoch, from a generator seeded once.
+struct EpochOrder {
+  std::vector<int64_t> order;
+  std::mt19937_64 rng;
+  EpochOrder(int64_t n, uint64_t seed) : order(static_cast<size_t>(n)), rng(seed) {
+    std::iota(order.begin(), order.end(), 0);
+  }
+  // Shuffles for the next epoch; returns the order as an index tensor.
+  Tensor next() {
+    std::shuffle(order.begin(), order.end(), rng);
+    return from_vector(order, {static_cast<int64_t>(order.size())});
+  }
+};
+
 // The two parts of a step that move memory rather than compute, each timed
 // alone with nabla's own kernels, in the same run:
 //   update: the SGD-momentum update of every parameter. It reads weight,
@@ -253,11 +268,7 @@ MemoryFloor measure_memory_floor(const Tensor& x_all, const Tensor& y_all) {
   nn::functional::cross_entropy(model(index_select(x_all, 0, first)), index_select(y_all, 0, first)).backward();
   sgd.step();  // the first step creates the momentum buffers
   const int64_t n = x_all.size(0);
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(kDefaultSeed);
-  std::shuffle(order.begin(), order.end(), rng);
-  const Tensor perm = from_vector(order, {n});
+  const Tensor perm = EpochOrder(n, kDefaultSeed).next();
   std::vector<double> update_s, gather_s;
   int64_t batch = 0;
   for (int i = 0; i < kGemmSamples; ++i) {
@@ -304,11 +315,7 @@ Phases measure_phases(const data::MnistSplit& train_set, uint64_t seed) {
   const Tensor x_all = train_set.images.reshape({-1, 784});
   const Tensor y_all = train_set.labels;
   const int64_t n = x_all.size(0), steps = n / kBatch;
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed);
-  std::shuffle(order.begin(), order.end(), rng);
-  const Tensor perm = from_vector(order, {n});
+  const Tensor perm = EpochOrder(n, seed).next();
   Phases p{{0, 0, 0, 0}, steps};
   for (int64_t s = 0; s < kWarmSteps + steps; ++s) {
     const bool timed = s >= kWarmSteps;
@@ -355,9 +362,7 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   const Tensor x_all = train_set.images.reshape({-1, 784});
   const Tensor y_all = train_set.labels;
   const int64_t n = x_all.size(0), steps = n / kBatch;
-  std::vector<int64_t> order(static_cast<size_t>(n));
-  std::iota(order.begin(), order.end(), 0);
-  std::mt19937_64 rng(seed);
+  EpochOrder shuffled(n, seed);
   std::vector<double> epoch_s;
   double last_loss = 0;
   AllocatorStats after_warm;
@@ -367,14 +372,13 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   CapturedStep captured;
   auto one_step = [&](const Tensor& idx) { loss = training_step(model, sgd, x_all, y_all, idx, [](int) {}); };
   for (int epoch = 0; epoch < epochs; ++epoch) {
-    std::shuffle(order.begin(), order.end(), rng);
-    const Tensor perm = from_vector(order, {n});
+    const Tensor perm = shuffled.next();
     auto start = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < steps; ++s) {
       if (!replay) {
         one_step(perm.narrow(0, s * kBatch, kBatch));
       } else {
-        std::memcpy(batch_idx.data<int64_t>(), order.data() + s * kBatch, sizeof(int64_t) * kBatch);
+        std::memcpy(batch_idx.data<int64_t>(), shuffled.order.data() + s * kBatch, sizeof(int64_t) * kBatch);
         if (captured.empty())
           captured = capture([&] { one_step(batch_idx); });  // runs the first step, recording it
         else
