@@ -59,6 +59,7 @@
 #include <vector>
 
 #include "bench_common.h"
+#include "bench_cross_core.h"
 #include "bench_peak.h"
 
 using namespace nabla;
@@ -471,6 +472,7 @@ int main(int argc, char** argv) {
   Result rr;  // the replay run, after the peak RSS is read: the memory target is the eager loop's
   if (replay) rr = train(train_set, test_set, epochs, seed, /*replay=*/true);
   const Phases phases = measure_phases(train_set, seed);
+  const bench::CrossCore cross_core = bench::cross_core_ns_per_line();
   const double step_ms = 1e3 / r.steps_per_s;
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"threads\": %d, \"steps_per_s\": %.1f, \"epoch_s\": %.3f, "
@@ -521,9 +523,13 @@ int main(int argc, char** argv) {
 
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla-phases\", \"threads\": %d, \"steps\": %lld, "
-      "\"gather_ms\": %.4f, \"forward_ms\": %.4f, \"backward_ms\": %.4f, \"update_ms\": %.4f, \"step_ms\": %.4f}\n",
+      "\"gather_ms\": %.4f, \"forward_ms\": %.4f, \"backward_ms\": %.4f, \"update_ms\": %.4f, \"step_ms\": %.4f",
       threads, static_cast<long long>(phases.steps), phases.ms[0], phases.ms[1], phases.ms[2], phases.ms[3],
       phases.ms[0] + phases.ms[1] + phases.ms[2] + phases.ms[3]);
+  if (cross_core.write_ns > 0)
+    std::printf(", \"cross_core_read_ns\": %.2f, \"cross_core_write_ns\": %.2f, \"own_read_ns\": %.2f",
+                cross_core.read_ns, cross_core.write_ns, cross_core.own_ns);
+  std::printf("}\n");
 
   // memory: one line per implementation (the peers' peak RSS is the one
   // their mlp-fmnist line reported), then nabla's RSS / each peer's RSS
@@ -571,6 +577,11 @@ int main(int argc, char** argv) {
       "where an eager step's time goes (mean of %lld steps): gather %.3f, forward %.3f, backward %.3f, "
       "update %.3f ms\n",
       static_cast<long long>(phases.steps), phases.ms[0], phases.ms[1], phases.ms[2], phases.ms[3]);
+  if (cross_core.write_ns > 0)
+    std::printf(
+        "a cache line between two cores: read after the other core wrote it %.1f ns, written while the other "
+        "core holds it %.1f ns, read from the core's own cache %.1f ns\n",
+        cross_core.read_ns, cross_core.write_ns, cross_core.own_ns);
   std::printf("allocator: %.4f system allocations per step after step %lld (%lld in all)\n", steady_per_step,
               static_cast<long long>(kWarmSteps), static_cast<long long>(r.at_end.system_allocs));
   return 0;

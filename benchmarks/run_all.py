@@ -352,12 +352,19 @@ def section_mlp(cells, name, threads_list):
         c = cells.one(bench="mlp-fmnist", impl="nabla-phases", threads=t, vs=None)
         if c is not None:
             phase_rows.append([t] + [fmt(get(c, k), ".3f") for k in
-                                     ["gather_ms", "forward_ms", "backward_ms", "update_ms", "step_ms"]])
+                                     ["gather_ms", "forward_ms", "backward_ms", "update_ms", "step_ms"]] +
+                              [fmt(get(c, k), ".1f") for k in
+                               ["cross_core_read_ns", "cross_core_write_ns", "own_read_ns"]])
     if phase_rows:
         text += ("\n\nWhere the eager step's time goes (informative): one more epoch of the standard loop with each "
                  "step's phases timed, mean ms per step: gather (the batch's `index_select`s), forward (model and "
-                 "loss), backward (`zero_grad` and `backward`), update (the optimizer's `step`).\n\n" +
-                 table(["threads", "gather ms", "forward ms", "backward ms", "update ms", "sum ms"], phase_rows))
+                 "loss), backward (`zero_grad` and `backward`), update (the optimizer's `step`). Then what moving a "
+                 "64-byte line between CPUs 0 and 1 costs (`bench_cross_core.h`, the median ns per line over a "
+                 "batch-sized buffer): read after the other core wrote it, written while the other core holds it, "
+                 "and read again from the core's own cache; a 2-thread step pays the middle one wherever a core "
+                 "writes lines the other has read (the next batch over the last).\n\n" +
+                 table(["threads", "gather ms", "forward ms", "backward ms", "update ms", "sum ms",
+                        "x-core read ns/line", "x-core write ns/line", "own read ns/line"], phase_rows))
     replay_rows = []
     for t in threads_list:
         c = cells.one(bench="mlp-fmnist", impl="nabla-replay", threads=t, vs=None)

@@ -74,7 +74,7 @@ def mlp_lines(threads, nabla, libtorch, pytorch, floor_fraction, allocs_per_step
                     "ratio": round(nabla / value, 2), "acc_diff": round(acc[0] - a, 2)})
     out.append({"bench": "mlp-fmnist", "impl": "nabla-phases", "threads": threads, "steps": 1875,
                 "gather_ms": 0.01, "forward_ms": 0.1, "backward_ms": 0.12 / threads, "update_ms": 0.02,
-                "step_ms": 0.25})
+                "step_ms": 0.25, "cross_core_read_ns": 1.9, "cross_core_write_ns": 9.7, "own_read_ns": 0.6})
     replay = round(nabla * 1.05)  # the captured step, replayed
     out.append({"bench": "mlp-fmnist", "impl": "nabla-replay", "threads": threads, "steps_per_s": replay,
                 "epochs": epochs, "test_acc": acc[0], "vs_eager": 1.05, "max_weight_diff_vs_eager": 0,
@@ -205,8 +205,9 @@ class RunAllTest(unittest.TestCase):
         self.assertIn("| 1 | 14.54 | 0.286 | 40.0 | 0.250 | 88% | 50.0 | 0.200 | 70% | 0.020 | 0.010 | 87% | 100.0 | "
                       "0.145 |", text)
         # Where the step's time goes: each phase's median over the runs.
-        self.assertIn("| 1 | 0.010 | 0.100 | 0.120 | 0.020 | 0.250 |", text)
-        self.assertIn("| 2 | 0.010 | 0.100 | 0.060 | 0.020 | 0.250 |", text)
+        # ... and the cross-core probe's ns per line beside them.
+        self.assertIn("| 1 | 0.010 | 0.100 | 0.120 | 0.020 | 0.250 | 1.9 | 9.7 | 0.6 |", text)
+        self.assertIn("| 2 | 0.010 | 0.100 | 0.060 | 0.020 | 0.250 | 1.9 | 9.7 | 0.6 |", text)
         # The replay table: medians of the replayed run, its ratios; the targets stay the eager loop's.
         self.assertIn("| 1 | 3360 | 1.05× | 3.36× | 4.80× | 0 | 0 |", text)
         self.assertIn("| nabla | 1 | 10 | 87.50% | - |", text)

@@ -1,0 +1,104 @@
+// What moving cache lines between two cores costs on this machine.
+//
+// A 2-thread training step splits each big product and update between the
+// cores, but some tensors are touched by both: both cores read the whole
+// batch (each multiplies it by its half of the weight), and the next step's
+// gather then writes over lines the other core still holds. How much that
+// costs decides whether a second core pays on a small model, and it is a
+// property of the machine (same die or not, virtualised or not), so the
+// benchmark measures it rather than assuming it.
+//
+// Two threads, pinned to CPUs 0 and 1, take turns on one buffer the size of
+// mlp-fmnist's batch (100 KB):
+//   read_ns:  B reads every line A has just written (the lines come from
+//             A's cache);
+//   write_ns: A writes every line B has just read (each store must first
+//             take the line away from B's cache);
+//   own_ns:   B reads the lines again (its own cache), for scale.
+// Nanoseconds per 64-byte line, the median over the rounds.
+#pragma once
+#include <pthread.h>
+#include <sched.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <thread>
+#include <vector>
+
+#include "bench_common.h"
+
+namespace bench {
+
+struct CrossCore {
+  double read_ns = -1, write_ns = -1, own_ns = -1;  // -1: not measured (one CPU, or no pinning)
+};
+
+namespace cross_core_detail {
+
+constexpr size_t kBytes = 100 * 1024;  // one mlp-fmnist batch: 32 rows of 784 floats
+constexpr size_t kLine = 64;
+constexpr int kRounds = 400;
+
+inline bool pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+}  // namespace cross_core_detail
+
+inline CrossCore cross_core_ns_per_line() {
+  using namespace cross_core_detail;
+  using clock = std::chrono::steady_clock;
+  if (std::thread::hardware_concurrency() < 2) return {};
+  std::vector<char> buffer(kBytes + kLine);
+  // One volatile byte per line, line-aligned: the loops touch each line once.
+  volatile char* lines =
+      reinterpret_cast<volatile char*>((reinterpret_cast<uintptr_t>(buffer.data()) + kLine - 1) / kLine * kLine);
+  constexpr size_t n = kBytes / kLine;
+  std::atomic<int> turn{0};         // 0: A writes, 1: B reads
+  std::atomic<bool> failed{false};  // a thread could not be pinned: both stop
+  std::vector<double> write_ns, read_ns, own_ns;
+  volatile unsigned sink = 0;  // keeps B's reads
+  std::thread a([&] {
+    if (!pin_to(0)) return failed.store(true);
+    for (int r = 0; r < kRounds; ++r) {
+      while (turn.load() != 0 && !failed.load()) {
+      }
+      if (failed.load()) return;
+      const auto start = clock::now();
+      for (size_t i = 0; i < n; ++i) lines[i * kLine] = static_cast<char>(r);
+      write_ns.push_back(std::chrono::duration<double, std::nano>(clock::now() - start).count() / n);
+      turn.store(1);
+    }
+  });
+  std::thread b([&] {
+    if (!pin_to(1)) return failed.store(true);
+    for (int r = 0; r < kRounds; ++r) {
+      while (turn.load() != 1 && !failed.load()) {
+      }
+      if (failed.load()) return;
+      unsigned sum = 0;
+      const auto start = clock::now();
+      for (size_t i = 0; i < n; ++i) sum += static_cast<unsigned char>(lines[i * kLine]);
+      const auto mid = clock::now();
+      for (size_t i = 0; i < n; ++i) sum += static_cast<unsigned char>(lines[i * kLine]);
+      const auto stop = clock::now();
+      read_ns.push_back(std::chrono::duration<double, std::nano>(mid - start).count() / n);
+      own_ns.push_back(std::chrono::duration<double, std::nano>(stop - mid).count() / n);
+      sink = sum;
+      turn.store(0);
+    }
+  });
+  a.join();
+  b.join();
+  if (failed.load() || write_ns.size() < 2 || read_ns.empty()) return {};
+  // A's first round wrote lines nobody had read yet: leave it out.
+  write_ns.erase(write_ns.begin());
+  return {median(read_ns), median(write_ns), median(own_ns)};
+}
+
+}  // namespace bench
