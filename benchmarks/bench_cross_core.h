@@ -15,7 +15,11 @@
 //   write_ns: A writes every line B has just read (each store must first
 //             take the line away from B's cache);
 //   own_ns:   B reads the lines again (its own cache), for scale.
-// Nanoseconds per 64-byte line, the median over the rounds.
+// Nanoseconds per 64-byte line, the median over the rounds. On the Zen 5
+// EPYC VM of 2026-12-07: read ~2, write 8-11 (2-3 in some processes: the
+// hypervisor places the two vCPUs, and the cost moves with it), own 0.3-0.8.
+// The stores seem to wait for the lines largely one by one, while the loads
+// of the other core's lines overlap (and the prefetcher helps them).
 #pragma once
 #include <pthread.h>
 #include <sched.h>
