@@ -127,10 +127,12 @@ def aggregate(records):
                           if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in cell
                           and k != "run_rep"})
         cell["runs_with"] = {}  # field -> how many runs printed it (a field may be given only sometimes)
+        cell["ranges"] = {}  # field -> (lowest, highest) over those runs
         for k in numeric:
             have = [r[k] for r in rs if isinstance(r.get(k), (int, float))]
             cell[k] = statistics.median(have)
             cell["runs_with"][k] = len(have)
+            cell["ranges"][k] = (min(have), max(have))
         cell["n_runs"] = len(rs)
         cells[key] = cell
     return cells
@@ -259,6 +261,13 @@ def get(cell, field):
     return None if cell is None else cell.get(field)
 
 
+def fmt_spread(cell, field, spec):
+    """The median, and the lowest-highest over the runs in brackets where they differ."""
+    v = get(cell, field)
+    lo, hi = cell.get("ranges", {}).get(field, (v, v)) if v is not None else (None, None)
+    return fmt(v, spec) + ("" if lo == hi else f" ({lo:{spec}}-{hi:{spec}})")
+
+
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
@@ -353,7 +362,7 @@ def section_mlp(cells, name, threads_list):
         if c is not None:
             phase_rows.append([t] + [fmt(get(c, k), ".3f") for k in
                                      ["gather_ms", "forward_ms", "backward_ms", "update_ms", "step_ms"]] +
-                              [fmt(get(c, k), ".1f") for k in
+                              [fmt_spread(c, k, ".1f") for k in
                                ["cross_core_read_ns", "cross_core_write_ns", "own_read_ns"]])
     if phase_rows:
         text += ("\n\nWhere the eager step's time goes (informative): one more epoch of the standard loop with each "
@@ -361,8 +370,9 @@ def section_mlp(cells, name, threads_list):
                  "loss), backward (`zero_grad` and `backward`), update (the optimizer's `step`). Then what moving a "
                  "64-byte line between CPUs 0 and 1 costs (`bench_cross_core.h`, the median ns per line over a "
                  "batch-sized buffer): read after the other core wrote it, written while the other core holds it, "
-                 "and read again from the core's own cache; a 2-thread step pays the middle one wherever a core "
-                 "writes lines the other has read (the next batch over the last).\n\n" +
+                 "and read again from the core's own cache, with the range over the runs in brackets (the cost moves "
+                 "with where the hypervisor places the two vCPUs); a 2-thread step pays the middle one wherever a "
+                 "core writes lines the other has read (the next batch over the last).\n\n" +
                  table(["threads", "gather ms", "forward ms", "backward ms", "update ms", "sum ms",
                         "x-core read ns/line", "x-core write ns/line", "own read ns/line"], phase_rows))
     replay_rows = []
