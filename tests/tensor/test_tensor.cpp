@@ -260,6 +260,40 @@ TEST_CASE("elementwise ops on non-contiguous and broadcast inputs", "[tensor][ke
   REQUIRE(sum(big * 2.0).item() == Approx(2.0 * 99999 * 100000 / 2));
 }
 
+TEST_CASE("a sum over leading axes (a bias gradient) adds each column's rows in order", "[tensor][reduce]") {
+  // The column-sum path (contiguous input, the reduced axes before the kept
+  // ones) must give what adding row by row in the input's dtype gives.
+  for (DType dt : {kFloat32, kFloat64}) {
+    Generator g(3);
+    for (Shape shape : {Shape{33, 7}, Shape{5, 3, 17}, Shape{2, 1, 9}}) {
+      Tensor x = randn(shape, g, TensorOptions(dt)) * 1000.0;
+      const int64_t cols = shape.back(), rows = x.numel() / cols;
+      const Shape lead = shape.size() == 3 ? Shape{0, 1} : Shape{0};
+      std::vector<double> expected(static_cast<size_t>(cols));
+      const std::vector<double> v = values(x);
+      for (int64_t c = 0; c < cols; ++c) {
+        if (dt == kFloat32) {
+          float acc = 0;
+          for (int64_t r = 0; r < rows; ++r) acc += static_cast<float>(v[static_cast<size_t>(r * cols + c)]);
+          expected[static_cast<size_t>(c)] = acc;
+        } else {
+          double acc = 0;
+          for (int64_t r = 0; r < rows; ++r) acc += v[static_cast<size_t>(r * cols + c)];
+          expected[static_cast<size_t>(c)] = acc;
+        }
+      }
+      REQUIRE(values(sum(x, lead)) == expected);
+      REQUIRE(sum(x, lead, true).shape() == (shape.size() == 3 ? Shape{1, 1, cols} : Shape{1, cols}));
+      // The same sum of a transposed copy (not contiguous: the strided path).
+      Tensor xt = x.reshape({rows, cols}).t().contiguous().t();
+      REQUIRE(values(sum(xt, {0})) == expected);
+    }
+  }
+  // -0.0 columns sum to +0.0, as 0 + (-0.0) does.
+  Tensor z = full({4, 3}, -0.0, TensorOptions(kFloat32));
+  for (double s : values(sum(z, {0}))) REQUIRE(!std::signbit(s));
+}
+
 TEST_CASE("reductions with axes and keepdims", "[tensor][reduce]") {
   Tensor x = arange(24, kFloat64).reshape({2, 3, 4});
   REQUIRE(sum(x).item() == 276.0);
