@@ -10,7 +10,7 @@
 // loop that the compiler vectorises (the "contiguous fast path").
 //
 // Threading: only loops of at least kGrainSize elements are split across
-// OpenMP threads, so tiny tensors never pay a fork/join (~1-5 us).
+// threads (parallel.h), so tiny tensors never pay a fork/join (~1-5 us).
 #pragma once
 #include <algorithm>
 #include <cstdint>

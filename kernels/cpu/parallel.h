@@ -1,6 +1,9 @@
 // parallel_for: the one place CPU kernels decide whether to use threads.
-// Below kGrainSize elements everything runs on the calling thread: an OpenMP
-// fork/join costs microseconds, more than a small op's whole work.
+// Below kGrainSize elements everything runs on the calling thread: a
+// fork/join costs microseconds, more than a small op's whole work. Above it,
+// the chunks go to a pool of waiting threads (parallel.cpp says why not
+// OpenMP's own fork/join); how many threads is OpenMP's setting
+// (OMP_NUM_THREADS, set_num_threads).
 #pragma once
 #include <cstdint>
 #include <type_traits>
