@@ -31,6 +31,12 @@
 #include <thread>
 #include <vector>
 
+#include <nabla/kernels/cpu/parallel.h>
+#include <nabla/tensor/threads.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include "bench_common.h"
 
 namespace bench {
@@ -103,6 +109,51 @@ inline CrossCore cross_core_ns_per_line() {
   // A's first round wrote lines nobody had read yet: leave it out.
   write_ns.erase(write_ns.begin());
   return {median(read_ns), median(write_ns), median(own_ns)};
+}
+
+// What a fork/join of two threads costs: the start and end of every split
+// kernel of a 2-thread step (the benchmark MLP's has four: the batch gather,
+// two GEMMs and the weight update). Microseconds per empty fork/join, the
+// median of 25 batches of 200:
+//   nabla_us: parallel_for over two chunks (kernels/cpu/parallel.h: a pool
+//             of waiting threads; ~0.6 on the Zen 5 VM);
+//   omp_us:   an empty `#pragma omp parallel` of two threads, what
+//             parallel_for ran on before (libgomp: ~3.0 there, while one
+//             line takes ~0.23 µs from one vCPU to the other). -1 when the
+//             benchmark is built without OpenMP.
+struct ForkJoin {
+  double nabla_us = -1, omp_us = -1;
+};
+
+inline ForkJoin fork_join_us() {
+  using clock = std::chrono::steady_clock;
+  if (std::thread::hardware_concurrency() < 2) return {};
+  constexpr int kBatches = 25, kForks = 200;
+  auto time = [&](auto fork) {
+    std::vector<double> us;
+    for (int b = 0; b < kBatches; ++b) {
+      const auto start = clock::now();
+      for (int i = 0; i < kForks; ++i) fork();
+      us.push_back(std::chrono::duration<double, std::micro>(clock::now() - start).count() / kForks);
+    }
+    return median(us);
+  };
+  const int saved = nabla::get_num_threads();
+  nabla::set_num_threads(2);
+  std::atomic<int> sink{0};
+  ForkJoin out;
+  out.nabla_us = time([&] {
+    nabla::kernels::cpu::parallel_for(
+        2, [&](int64_t b, int64_t) { sink.fetch_add(static_cast<int>(b), std::memory_order_relaxed); }, 1);
+  });
+  nabla::set_num_threads(saved);
+#ifdef _OPENMP
+  out.omp_us = time([&] {
+#pragma omp parallel num_threads(2)
+    sink.fetch_add(omp_get_thread_num(), std::memory_order_relaxed);
+  });
+#endif
+  return out;
 }
 
 }  // namespace bench

@@ -473,6 +473,7 @@ int main(int argc, char** argv) {
   if (replay) rr = train(train_set, test_set, epochs, seed, /*replay=*/true);
   const Phases phases = measure_phases(train_set, seed);
   const bench::CrossCore cross_core = bench::cross_core_ns_per_line();
+  const bench::ForkJoin fork_join = bench::fork_join_us();
   const double step_ms = 1e3 / r.steps_per_s;
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla\", \"threads\": %d, \"steps_per_s\": %.1f, \"epoch_s\": %.3f, "
@@ -529,6 +530,8 @@ int main(int argc, char** argv) {
   if (cross_core.write_ns > 0)
     std::printf(", \"cross_core_read_ns\": %.2f, \"cross_core_write_ns\": %.2f, \"own_read_ns\": %.2f",
                 cross_core.read_ns, cross_core.write_ns, cross_core.own_ns);
+  if (fork_join.nabla_us > 0) std::printf(", \"fork_join_us\": %.2f", fork_join.nabla_us);
+  if (fork_join.omp_us > 0) std::printf(", \"omp_fork_join_us\": %.2f", fork_join.omp_us);
   std::printf("}\n");
 
   // memory: one line per implementation (the peers' peak RSS is the one
@@ -582,6 +585,9 @@ int main(int argc, char** argv) {
         "a cache line between two cores: read after the other core wrote it %.1f ns, written while the other "
         "core holds it %.1f ns, read from the core's own cache %.1f ns\n",
         cross_core.read_ns, cross_core.write_ns, cross_core.own_ns);
+  if (fork_join.nabla_us > 0)
+    std::printf("a fork/join of two threads: %.2f µs in nabla's parallel_for; %.2f µs in libgomp's parallel region\n",
+                fork_join.nabla_us, fork_join.omp_us);
   std::printf("allocator: %.4f system allocations per step after step %lld (%lld in all)\n", steady_per_step,
               static_cast<long long>(kWarmSteps), static_cast<long long>(r.at_end.system_allocs));
   return 0;

@@ -363,7 +363,8 @@ def section_mlp(cells, name, threads_list):
             phase_rows.append([t] + [fmt(get(c, k), ".3f") for k in
                                      ["gather_ms", "forward_ms", "backward_ms", "update_ms", "step_ms"]] +
                               [fmt_spread(c, k, ".1f") for k in
-                               ["cross_core_read_ns", "cross_core_write_ns", "own_read_ns"]])
+                               ["cross_core_read_ns", "cross_core_write_ns", "own_read_ns"]] +
+                              [fmt_spread(c, k, ".2f") for k in ["fork_join_us", "omp_fork_join_us"]])
     if phase_rows:
         text += ("\n\nWhere the eager step's time goes (informative): one more epoch of the standard loop with each "
                  "step's phases timed, mean ms per step: gather (the batch's `index_select`s), forward (model and "
@@ -372,9 +373,13 @@ def section_mlp(cells, name, threads_list):
                  "batch-sized buffer): read after the other core wrote it, written while the other core holds it, "
                  "and read again from the core's own cache, with the range over the runs in brackets (the cost moves "
                  "with where the hypervisor places the two vCPUs); a 2-thread step pays the middle one wherever a "
-                 "core writes lines the other has read (the next batch over the last).\n\n" +
+                 "core writes lines the other has read (the next batch over the last). Last, what one empty "
+                 "fork/join of two threads costs, in µs: nabla's `parallel_for` (a pool of waiting threads) and "
+                 "libgomp's parallel region (what `parallel_for` ran on before); a 2-thread step of this model "
+                 "forks four times.\n\n" +
                  table(["threads", "gather ms", "forward ms", "backward ms", "update ms", "sum ms",
-                        "x-core read ns/line", "x-core write ns/line", "own read ns/line"], phase_rows))
+                        "x-core read ns/line", "x-core write ns/line", "own read ns/line", "fork/join µs",
+                        "libgomp fork/join µs"], phase_rows))
     replay_rows = []
     for t in threads_list:
         c = cells.one(bench="mlp-fmnist", impl="nabla-replay", threads=t, vs=None)

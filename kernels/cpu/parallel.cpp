@@ -63,21 +63,28 @@ int usable_cpus() {
 // 2-thread training step of the benchmark MLP forks 4 times (the batch
 // gather, two GEMMs, the weight update), and those ~12 µs ate most of what
 // the second core saved. This pool forks by writing one counter that the
-// waiting workers watch, and joins by their counting down another: ~0.6 µs.
+// waiting workers watch, and joins by counting finished chunks: ~0.6 µs.
+//
+// Chunk t is worker t's (the caller's is 0), so in a training step the same
+// thread takes the same half of a weight every time and finds it in its own
+// cache (gemm.cpp, optim.cpp). But a chunk is taken by claiming it, and a
+// thread that is done with its own claims any chunk nobody has started: if
+// a worker is late (asleep, or its CPU busy with another program), the
+// caller runs that chunk itself instead of waiting for the worker to be
+// scheduled, which on a loaded machine can take milliseconds.
 //
 // Workers spin for a while after each task, as libgomp's do, so the next
 // fork finds them awake; after kSpinBeforeSleep without work they sleep on
 // a condition variable until the next fork wakes them. With more threads
 // than the process has CPUs, a spinning thread would hold a CPU that a
-// thread with work needs: then workers sleep at once and waiting threads
-// yield. The thread count is still OpenMP's (OMP_NUM_THREADS,
-// set_num_threads).
+// thread with work needs: then workers sleep at once. The thread count is
+// still OpenMP's (OMP_NUM_THREADS, set_num_threads).
 class Pool {
  public:
-  // Runs fn(ctx, begin, end) on `threads` contiguous chunks of [0, n), the
-  // first on the calling thread, and returns once all are done; an exception
-  // from any chunk is rethrown here. False (nothing run) when another thread
-  // is using the pool: the caller then runs the loop itself.
+  // Runs fn(ctx, begin, end) on `threads` contiguous chunks of [0, n) and
+  // returns once all are done; an exception from any chunk is rethrown
+  // here. False (nothing run) when another thread is using the pool: the
+  // caller then runs the loop itself.
   bool try_run(int threads, int64_t n, void (*fn)(void*, int64_t, int64_t), void* ctx) {
     std::unique_lock<std::mutex> busy(run_mutex_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
@@ -88,26 +95,24 @@ class Pool {
     ctx_ = ctx;
     n_ = n;
     error_ = nullptr;
-    remaining_.store(threads - 1, std::memory_order_relaxed);
-    // The fork: the task above becomes visible with the new generation,
-    // which also says how many threads take part. Workers beyond that count
-    // read nothing else, so the next task may rewrite the fields above as
-    // soon as the ones taking part are done.
-    const uint64_t next = ((generation_.load(std::memory_order_relaxed) >> kCountBits) + 1) << kCountBits;
-    generation_.store(next | static_cast<uint64_t>(threads), std::memory_order_seq_cst);
+    done_.store(0, std::memory_order_relaxed);
+    // The fork: the task above becomes visible with the new task word.
+    const uint64_t task =
+        (((task_.load(std::memory_order_relaxed) >> kCountBits) + 1) << kCountBits) | static_cast<uint64_t>(threads);
+    task_.store(task, std::memory_order_seq_cst);
     if (sleepers_.load(std::memory_order_seq_cst) > 0) {
       std::lock_guard<std::mutex> lock(sleep_mutex_);
       wake_.notify_all();
     }
-    std::exception_ptr mine;
-    try {
-      run_chunk(0, threads);
-    } catch (...) {
-      mine = std::current_exception();
-    }
-    // The join: chunks are the same size, so the others end about now.
-    while (remaining_.load(std::memory_order_acquire) > 0) wait_a_little();
-    if (mine) std::rethrow_exception(mine);
+    for (int c = 0; c < threads; ++c)  // its own chunk 0 first, then any a worker has not taken
+      if (claim(task, c)) run_chunk(c, threads);
+    // The join: only chunks another thread has started remain. Should that
+    // thread have lost its CPU, yield this one rather than spin on it.
+    for (int i = 0; done_.load(std::memory_order_acquire) < threads; ++i)
+      if (i < 4096)
+        relax();
+      else
+        std::this_thread::yield();
     if (error_) std::rethrow_exception(error_);
     return true;
   }
@@ -117,10 +122,10 @@ class Pool {
   // sleeps: longer than the gaps between a training step's forks (tens of
   // µs), short enough that an idle program stops using the core at once.
   static constexpr std::chrono::microseconds kSpinBeforeSleep{500};
-  // generation_ = (task number << kCountBits) | threads taking part.
+  // A task word: (task number << kCountBits) | how many chunks (threads).
+  // Numbers only grow, and so do the words.
   static constexpr int kCountBits = 8;
-  static constexpr uint64_t kCountMask = (uint64_t(1) << kCountBits) - 1;
-  static constexpr int kMaxThreads = static_cast<int>(kCountMask);
+  static constexpr int kMaxThreads = (1 << kCountBits) - 1;
 
   static void relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -130,66 +135,70 @@ class Pool {
 #endif
   }
 
-  void wait_a_little() {
-    if (oversubscribed_.load(std::memory_order_relaxed))
-      std::this_thread::yield();
-    else
-      relax();
+  // Chunk c (< the task's count) of task `task` for the calling thread, if
+  // nobody took it yet. claimed_[c] holds the last task whose chunk c was
+  // taken: a worker still holding an older task word (it saw the fork late,
+  // after that task ended, when every chunk had been taken) can take
+  // nothing. A chunk taken is a chunk the caller still waits for, so the
+  // task's fields stay as they are while it runs.
+  bool claim(uint64_t task, int c) {
+    std::atomic<uint64_t>& slot = claimed_[c].task;
+    uint64_t last = slot.load(std::memory_order_relaxed);
+    return last < task && slot.compare_exchange_strong(last, task, std::memory_order_acq_rel);
   }
 
-  void run_chunk(int t, int threads) {
+  void run_chunk(int c, int threads) {
     const int64_t chunk = (n_ + threads - 1) / threads;
-    const int64_t b = t * chunk, e = std::min(n_, b + chunk);
+    const int64_t b = c * chunk, e = std::min(n_, b + chunk);
     t_in_chunk = true;
-    struct Leave {
-      ~Leave() { t_in_chunk = false; }
-    } leave;
-    if (b < e) fn_(ctx_, b, e);
+    try {
+      if (b < e) fn_(ctx_, b, e);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mutex_);
+      if (!error_) error_ = std::current_exception();
+    }
+    t_in_chunk = false;
+    done_.fetch_add(1, std::memory_order_acq_rel);
   }
 
   // Starts workers until there are `count` (under run_mutex_).
   void add_workers(int count) {
     while (static_cast<int>(workers_) < count) {
       const int index = static_cast<int>(++workers_);  // chunk `index` of each task is this worker's
-      const uint64_t start = generation_.load(std::memory_order_acquire);
-      std::thread([this, index, start] { work(index, start); }).detach();
+      const uint64_t seen = task_.load(std::memory_order_acquire);
+      std::thread([this, index, seen] { work(index, seen); }).detach();
     }
   }
 
-  // A worker's life: wait for a new generation, run its chunk if the task
-  // has one for it, count down, wait again.
+  // A worker's life: wait for a new task, take its own chunk and then any
+  // free one, wait again. A task for fewer threads has no chunk `index`.
   void work(int index, uint64_t seen) {
     for (;;) {
       seen = wait_for_fork(seen);
-      const int threads = static_cast<int>(seen & kCountMask);
-      if (index >= threads) continue;  // a task for fewer threads
-      try {
-        run_chunk(index, threads);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(error_mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      remaining_.fetch_sub(1, std::memory_order_acq_rel);
+      const int threads = static_cast<int>(seen & kMaxThreads);
+      if (index < threads && claim(seen, index)) run_chunk(index, threads);
+      for (int c = 1; c < threads; ++c)
+        if (c != index && claim(seen, c)) run_chunk(c, threads);
     }
   }
 
   uint64_t wait_for_fork(uint64_t seen) {
     auto spin_start = std::chrono::steady_clock::now();
     for (int i = 1; !oversubscribed_.load(std::memory_order_relaxed); ++i) {
-      const uint64_t g = generation_.load(std::memory_order_acquire);
-      if (g != seen) return g;
+      const uint64_t t = task_.load(std::memory_order_acquire);
+      if (t != seen) return t;
       relax();
       if (i % 256 == 0 && std::chrono::steady_clock::now() - spin_start > kSpinBeforeSleep) break;
     }
-    // Sleep. sleepers_ goes up before generation_ is read again, and the
-    // fork bumps generation_ before it reads sleepers_ (both sequentially
-    // consistent): either this thread sees the new generation, or the fork
-    // sees a sleeper and notifies under sleep_mutex_.
+    // Sleep. sleepers_ goes up before task_ is read again, and the fork
+    // bumps task_ before it reads sleepers_ (both sequentially consistent):
+    // either this thread sees the new task, or the fork sees a sleeper and
+    // notifies under sleep_mutex_.
     std::unique_lock<std::mutex> lock(sleep_mutex_);
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
-    while (generation_.load(std::memory_order_seq_cst) == seen) wake_.wait(lock);
+    while (task_.load(std::memory_order_seq_cst) == seen) wake_.wait(lock);
     sleepers_.fetch_sub(1, std::memory_order_relaxed);
-    return generation_.load(std::memory_order_acquire);
+    return task_.load(std::memory_order_acquire);
   }
 
   std::mutex run_mutex_;  // one fork at a time
@@ -198,12 +207,16 @@ class Pool {
   std::atomic<unsigned> workers_{0};
   const int cpus_ = usable_cpus();
   std::atomic<bool> oversubscribed_{false};
-  // On lines of their own: the workers spin on generation_ while the caller
-  // counts remaining_ down to 0.
-  alignas(64) std::atomic<uint64_t> generation_{0};
-  alignas(64) std::atomic<int> remaining_{0};
+  // On lines of their own: the workers spin on task_ while the caller
+  // waits for done_ to reach the number of chunks.
+  alignas(64) std::atomic<uint64_t> task_{0};
+  alignas(64) std::atomic<int> done_{0};
   alignas(64) std::atomic<int> sleepers_{0};
-  // The task, written before the generation is bumped.
+  struct alignas(64) Claim {  // a line each: workers claim theirs at the same time
+    std::atomic<uint64_t> task{0};
+  };
+  Claim claimed_[kMaxThreads];
+  // The task, written before task_ is bumped.
   void (*fn_)(void*, int64_t, int64_t) = nullptr;
   void* ctx_ = nullptr;
   int64_t n_ = 0;

@@ -75,7 +75,8 @@ def mlp_lines(threads, nabla, libtorch, pytorch, floor_fraction, allocs_per_step
                     "ratio": round(nabla / value, 2), "acc_diff": round(acc[0] - a, 2)})
     out.append({"bench": "mlp-fmnist", "impl": "nabla-phases", "threads": threads, "steps": 1875,
                 "gather_ms": 0.01, "forward_ms": 0.1, "backward_ms": 0.12 / threads, "update_ms": 0.02,
-                "step_ms": 0.25, "cross_core_read_ns": 1.9, "cross_core_write_ns": write_ns, "own_read_ns": 0.6})
+                "step_ms": 0.25, "cross_core_read_ns": 1.9, "cross_core_write_ns": write_ns, "own_read_ns": 0.6,
+                "fork_join_us": 0.6, "omp_fork_join_us": 3.0})
     replay = round(nabla * 1.05)  # the captured step, replayed
     out.append({"bench": "mlp-fmnist", "impl": "nabla-replay", "threads": threads, "steps_per_s": replay,
                 "epochs": epochs, "test_acc": acc[0], "vs_eager": 1.05, "max_weight_diff_vs_eager": 0,
@@ -207,7 +208,8 @@ class RunAllTest(unittest.TestCase):
                       "0.145 |", text)
         # Where the step's time goes: each phase's median over the runs.
         # ... and the cross-core probe's ns per line beside them, with the range where the runs differ.
-        self.assertIn("| 1 | 0.010 | 0.100 | 0.120 | 0.020 | 0.250 | 1.9 | 9.7 (2.1-11.0) | 0.6 |", text)
+        self.assertIn("| 1 | 0.010 | 0.100 | 0.120 | 0.020 | 0.250 | 1.9 | 9.7 (2.1-11.0) | 0.6 | 0.60 | 3.00 |", text)
+        self.assertIn("| fork/join µs | libgomp fork/join µs |", text)
         self.assertIn("| 2 | 0.010 | 0.100 | 0.060 | 0.020 | 0.250 | 1.9 | 9.7 | 0.6 |", text)
         # The replay table: medians of the replayed run, its ratios; the targets stay the eager loop's.
         self.assertIn("| 1 | 3360 | 1.05× | 3.36× | 4.80× | 0 | 0 |", text)
