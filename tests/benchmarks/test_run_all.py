@@ -189,10 +189,10 @@ class RunAllTest(unittest.TestCase):
         self.assertTrue(text.rstrip().endswith("My notes stay."))
         self.assertEqual(text.count(load_run_all().HAND_WRITTEN), 1)
 
-        # Runs: 3 reps x 2 thread counts x 2 executables, then the accuracy runs (3 seeds).
+        # Runs: 3 reps x 2 thread counts x 2 executables, then the accuracy runs (5 seeds).
         calls = self.calls()
-        self.assertEqual(len(calls), 15)
-        self.assertEqual(calls[-3:], [["bench_mlp", "1", ["--epochs", "10", "--seed", str(s)]] for s in range(3)])
+        self.assertEqual(len(calls), 17)
+        self.assertEqual(calls[-5:], [["bench_mlp", "1", ["--epochs", "10", "--seed", str(s)]] for s in range(5)])
         self.assertEqual(sum(c[1] == "2" for c in calls), 6)
         self.assertIn(["bench_mlp", "1", ["--epochs", "3"]], calls)
 
