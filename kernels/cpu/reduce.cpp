@@ -48,6 +48,23 @@ NABLA_SIMD_CLONES void sum_rows_into(T* o, const T* a, int64_t rows, int64_t n) 
   }
 }
 
+// Σ a[i] over a contiguous run, in Acc (double for float): eight partial
+// sums, added together in a fixed order at the end, so the adds pipeline and
+// vectorise. One running sum waits ~4 cycles per element for the previous
+// add: a sum over 1M floats took 700 µs that way.
+template <class T, class Acc>
+NABLA_SIMD_CLONES Acc sum_run(const T* a, int64_t n) {
+  constexpr int kParts = 8;
+  Acc part[kParts] = {};
+  int64_t i = 0;
+  for (; i + kParts <= n; i += kParts)
+    for (int k = 0; k < kParts; ++k) part[k] += static_cast<Acc>(a[i + k]);
+  Acc s = 0;
+  for (int k = 0; k < kParts; ++k) s += part[k];
+  for (; i < n; ++i) s += static_cast<Acc>(a[i]);
+  return s;
+}
+
 // True when `in` is C-contiguous and the reduced dims (size 1 in `out`) all
 // come before the kept ones: the sum is then a column sum of a
 // [rows, cols] block into a contiguous out of cols elements.
@@ -108,7 +125,10 @@ void reduce_typed(const View& out, const View& in, Acc identity, Combine combine
       Acc acc = static_cast<Acc>(*o);
       if (s[1] == sizeof(T)) {
         const T* a = reinterpret_cast<const T*>(p[1]);
-        for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(a[i]));
+        if constexpr (std::is_same<Combine, Plus>::value && !std::is_same<T, bool>::value)
+          acc = acc + sum_run<T, Acc>(a, n);
+        else
+          for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(a[i]));
       } else {
         for (int64_t i = 0; i < n; ++i)
           acc = combine(acc, static_cast<Acc>(*reinterpret_cast<const T*>(p[1] + i * s[1])));

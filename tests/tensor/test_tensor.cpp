@@ -294,6 +294,30 @@ TEST_CASE("a sum over leading axes (a bias gradient) adds each column's rows in 
   for (double s : values(sum(z, {0}))) REQUIRE(!std::signbit(s));
 }
 
+TEST_CASE("a sum along a contiguous run: exact for integers, double-accumulated for float", "[tensor][reduce]") {
+  // The run is summed in eight partial sums plus a remainder: every length
+  // up to a few multiples of eight, and a long one.
+  for (int64_t n = 0; n <= 27; ++n) {
+    INFO("n = " << n);
+    REQUIRE(sum(arange(static_cast<double>(n), kInt64)).item<int64_t>() == n * (n - 1) / 2);
+    REQUIRE(sum(arange(static_cast<double>(n), kFloat32)).item() == static_cast<double>(n * (n - 1) / 2));
+  }
+  Generator g(5);
+  Tensor x = rand({1000003}, g, TensorOptions(kFloat32));
+  double exact = 0;
+  for (double v : values(x)) exact += v;
+  const float got = sum(x).item<float>(), want = static_cast<float>(exact);
+  REQUIRE(std::fabs(got - want) <= std::nextafter(want, 2 * want) - want);  // within one float ulp
+  // Row sums of a matrix (the last axis): each row its own run.
+  Tensor m = rand({7, 1001}, g, TensorOptions(kFloat64));
+  const std::vector<double> rows = values(sum(m, {1})), mv = values(m);
+  for (int r = 0; r < 7; ++r) {
+    double e = 0;
+    for (int c = 0; c < 1001; ++c) e += mv[static_cast<size_t>(r * 1001 + c)];
+    REQUIRE(rows[static_cast<size_t>(r)] == Approx(e).epsilon(1e-14));
+  }
+}
+
 TEST_CASE("reductions with axes and keepdims", "[tensor][reduce]") {
   Tensor x = arange(24, kFloat64).reshape({2, 3, 4});
   REQUIRE(sum(x).item() == 276.0);
