@@ -75,10 +75,11 @@ int usable_cpus() {
 //
 // Workers spin for a while after each task, as libgomp's do, so the next
 // fork finds them awake; after kSpinBeforeSleep without work they sleep on
-// a condition variable until the next fork wakes them. With more threads
-// than the process has CPUs, a spinning thread would hold a CPU that a
-// thread with work needs: then workers sleep at once. The thread count is
-// still OpenMP's (OMP_NUM_THREADS, set_num_threads).
+// a condition variable until the next fork wakes them. A worker the last
+// task did not use, or a task for more threads than the process has CPUs
+// (where a spinning thread would hold a CPU that a thread with work needs),
+// sends its workers to sleep at once. The thread count is still OpenMP's
+// (OMP_NUM_THREADS, set_num_threads).
 class Pool {
  public:
   // Runs fn(ctx, begin, end) on `threads` contiguous chunks of [0, n) and
@@ -90,7 +91,6 @@ class Pool {
     if (!busy.owns_lock()) return false;
     threads = std::min(threads, kMaxThreads);
     add_workers(threads - 1);
-    oversubscribed_.store(static_cast<int>(workers_) + 1 > cpus_, std::memory_order_relaxed);
     fn_ = fn;
     ctx_ = ctx;
     n_ = n;
@@ -173,18 +173,20 @@ class Pool {
   // A worker's life: wait for a new task, take its own chunk and then any
   // free one, wait again. A task for fewer threads has no chunk `index`.
   void work(int index, uint64_t seen) {
+    bool spin = true;  // a new worker's first task is about to come
     for (;;) {
-      seen = wait_for_fork(seen);
+      seen = wait_for_fork(seen, spin);
       const int threads = static_cast<int>(seen & kMaxThreads);
       if (index < threads && claim(seen, index)) run_chunk(index, threads);
       for (int c = 1; c < threads; ++c)
         if (c != index && claim(seen, c)) run_chunk(c, threads);
+      spin = index < threads && threads <= cpus_;
     }
   }
 
-  uint64_t wait_for_fork(uint64_t seen) {
+  uint64_t wait_for_fork(uint64_t seen, bool spin) {
     auto spin_start = std::chrono::steady_clock::now();
-    for (int i = 1; !oversubscribed_.load(std::memory_order_relaxed); ++i) {
+    for (int i = 1; spin; ++i) {
       const uint64_t t = task_.load(std::memory_order_acquire);
       if (t != seen) return t;
       relax();
@@ -206,7 +208,6 @@ class Pool {
   std::condition_variable wake_;
   std::atomic<unsigned> workers_{0};
   const int cpus_ = usable_cpus();
-  std::atomic<bool> oversubscribed_{false};
   // On lines of their own: the workers spin on task_ while the caller
   // waits for done_ to reach the number of chunks.
   alignas(64) std::atomic<uint64_t> task_{0};
