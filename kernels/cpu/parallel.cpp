@@ -7,7 +7,6 @@
 #include <exception>
 #include <mutex>
 #include <thread>
-#include <vector>
 
 #include "../../tensor/error.h"
 #include "../../tensor/threads.h"

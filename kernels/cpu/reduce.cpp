@@ -69,11 +69,8 @@ NABLA_SIMD_CLONES Acc sum_run(const T* a, int64_t n) {
 // come before the kept ones: the sum is then a column sum of a
 // [rows, cols] block into a contiguous out of cols elements.
 bool leading_dims_reduced(const View& out, const View& in, int64_t* rows, int64_t* cols) {
-  int64_t expected = 1;
-  for (int d = in.ndim - 1; d >= 0; --d) {
-    if (in.shape[d] != 1 && in.strides[d] != expected) return false;
-    expected *= in.shape[d];
-  }
+  const View* views[1] = {&in};
+  if (!all_contiguous(views)) return false;
   *rows = 1;
   *cols = 1;
   bool kept_seen = false;
@@ -125,7 +122,7 @@ void reduce_typed(const View& out, const View& in, Acc identity, Combine combine
       Acc acc = static_cast<Acc>(*o);
       if (s[1] == sizeof(T)) {
         const T* a = reinterpret_cast<const T*>(p[1]);
-        if constexpr (std::is_same<Combine, Plus>::value && !std::is_same<T, bool>::value)
+        if constexpr (std::is_same<Combine, Plus>::value)
           acc = acc + sum_run<T, Acc>(a, n);
         else
           for (int64_t i = 0; i < n; ++i) acc = combine(acc, static_cast<Acc>(a[i]));
