@@ -28,11 +28,15 @@ void Adagrad::check_options(const Options& o) const {
   NABLA_CHECK(o.at("eps") >= 0, "Adagrad", "invalid eps=", o.at("eps"), " (must be >= 0)");
 }
 
-void Adagrad::update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
-  Tensor sum = buffer(state, "sum", param, group.get("initial_accumulator_value"));
+void Adagrad::update(const ParamGroup& group, const std::vector<ParamUpdate>& params) {
+  const double initial = group.get("initial_accumulator_value");
   kernels::AdagradHyper h{group.lr(), group.get("lr_decay"), group.get("eps"), group.get("weight_decay"),
-                          state.step, group.flag("maximize")};
-  kernels::adagrad_step(detail::kview(param), detail::kview(grad), detail::kview(sum), h);
+                          0,          group.flag("maximize")};
+  for (const ParamUpdate& u : params) {
+    Tensor sum = buffer(*u.state, "sum", u.param, initial);
+    h.step = u.state->step;  // each parameter counts its own (lr decay)
+    kernels::adagrad_step(detail::kview(u.param), detail::kview(u.grad), detail::kview(sum), h);
+  }
 }
 
 }  // namespace nabla::optim

@@ -24,7 +24,7 @@ class Adagrad : public Optimizer {
 
  private:
   void check_options(const Options& options) const override;
-  void update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) override;
+  void update(const ParamGroup& group, const std::vector<ParamUpdate>& params) override;
 };
 
 }  // namespace nabla::optim

@@ -37,15 +37,19 @@ void Adam::check_options(const Options& o) const {
   NABLA_CHECK(o.at("weight_decay") >= 0, op, "invalid weight_decay=", o.at("weight_decay"), " (must be >= 0)");
 }
 
-void Adam::update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
+void Adam::update(const ParamGroup& group, const std::vector<ParamUpdate>& params) {
   const bool amsgrad = group.flag("amsgrad");
-  Tensor exp_avg = buffer(state, "exp_avg", param), exp_avg_sq = buffer(state, "exp_avg_sq", param);
-  Tensor max_exp_avg_sq = amsgrad ? buffer(state, "max_exp_avg_sq", param) : Tensor();
   kernels::AdamHyper h{group.lr(),       group.get("beta1"),        group.get("beta2"),
-                       group.get("eps"), group.get("weight_decay"), state.step,
+                       group.get("eps"), group.get("weight_decay"), 0,
                        amsgrad,          decoupled_weight_decay_,   group.flag("maximize")};
-  kernels::adam_step(detail::kview(param), detail::kview(grad), detail::kview(exp_avg), detail::kview(exp_avg_sq),
-                     detail::kview_or_null(max_exp_avg_sq), h);
+  for (const ParamUpdate& u : params) {
+    ParamState& state = *u.state;
+    Tensor exp_avg = buffer(state, "exp_avg", u.param), exp_avg_sq = buffer(state, "exp_avg_sq", u.param);
+    Tensor max_exp_avg_sq = amsgrad ? buffer(state, "max_exp_avg_sq", u.param) : Tensor();
+    h.step = state.step;  // each parameter counts its own (bias correction)
+    kernels::adam_step(detail::kview(u.param), detail::kview(u.grad), detail::kview(exp_avg), detail::kview(exp_avg_sq),
+                       detail::kview_or_null(max_exp_avg_sq), h);
+  }
 }
 
 }  // namespace nabla::optim

@@ -31,7 +31,7 @@ class Adam : public Optimizer {
 
  private:
   void check_options(const Options& options) const override;
-  void update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) override;
+  void update(const ParamGroup& group, const std::vector<ParamUpdate>& params) override;
   bool decoupled_weight_decay_ = false;
 };
 

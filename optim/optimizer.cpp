@@ -84,40 +84,49 @@ Tensor Optimizer::buffer(ParamState& state, const std::string& name, const Tenso
 
 Optimizer::~Optimizer() { *self_ = nullptr; }
 
-void Optimizer::update_one(const ParamGroup& group, const Tensor& param, const Tensor& grad) {
-  ParamState& state = state_[param.impl()];
-  state.step += 1;
-  update(group, param, grad, state);
-  param.bump_version();
-  for (const auto& item : state.buffers) item.second.bump_version();
+void Optimizer::update_group(const ParamGroup& group, std::vector<ParamUpdate>& params) {
+  for (ParamUpdate& u : params) {
+    u.state = &state_[u.param.impl()];
+    u.state->step += 1;
+  }
+  update(group, params);
+  for (const ParamUpdate& u : params) {
+    u.param.bump_version();
+    for (const auto& item : u.state->buffers) item.second.bump_version();
+  }
 }
 
 void Optimizer::step() {
   NoGradGuard no_grad;
   for (size_t g = 0; g < groups_.size(); ++g) {
+    // Every gradient of the group is checked before any parameter changes.
+    pending_.clear();
     for (const Tensor& p : groups_[g].params) {
-      Tensor grad = p.grad();
+      const Tensor grad = p.grad();
       if (!grad.defined()) continue;
       NABLA_CHECK(grad.shape() == p.shape() && grad.dtype() == p.dtype(), name_, ".step: the gradient (",
                   shape_str(grad.shape()), " ", dtype_name(grad.dtype()), ") does not match its parameter (",
                   shape_str(p.shape()), " ", dtype_name(p.dtype()), ")");
-      grad = grad.contiguous();  // a copy, if any, is part of a captured step
-      if (!detail::capturing()) {
-        update_one(groups_[g], p, grad);
-        continue;
-      }
-      // Captured: the replay runs this update again, reading the options and
-      // state it finds then, so its kernels are not recorded as they are now.
-      detail::on_replay([self = self_, g, p, grad] {
-        Optimizer* opt = *self;
-        NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
-        NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
-        NoGradGuard no_grad;
-        opt->update_one(opt->groups_[g], p, grad);
-      });
-      detail::TapePause pause;
-      update_one(groups_[g], p, grad);
+      pending_.push_back({p, grad.contiguous()});  // a copy, if any, is part of a captured step
     }
+    if (pending_.empty()) continue;
+    if (!detail::capturing()) {
+      update_group(groups_[g], pending_);
+      pending_.clear();  // lets the gradients go with zero_grad(), keeps the capacity
+      continue;
+    }
+    // Captured: the replay runs this update again, reading the options and
+    // state it finds then, so its kernels are not recorded as they are now.
+    detail::on_replay([self = self_, g, params = pending_]() mutable {
+      Optimizer* opt = *self;
+      NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
+      NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
+      NoGradGuard no_grad;
+      opt->update_group(opt->groups_[g], params);
+    });
+    detail::TapePause pause;
+    update_group(groups_[g], pending_);
+    pending_.clear();
   }
 }
 

@@ -66,6 +66,13 @@ struct ParamState {
   StateDict buffers;  // tensors shaped like the parameter: "exp_avg", "momentum_buffer", ...
 };
 
+// One parameter as step() hands it to an optimizer's update(): its
+// gradient (contiguous) and its state, whose step already counts this update.
+struct ParamUpdate {
+  Tensor param, grad;
+  ParamState* state = nullptr;
+};
+
 class Optimizer {
  public:
   virtual ~Optimizer();
@@ -110,23 +117,28 @@ class Optimizer {
   void add_param_groups(std::vector<ParamGroup> groups);
   // Throws an Error for bad hyper-parameters (negative lr, beta >= 1, ...).
   virtual void check_options(const Options& options) const = 0;
-  // Updates one parameter in place from its (contiguous) gradient; the
-  // base has bumped state.step already and bumps the version afterwards.
-  virtual void update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) = 0;
+  // Updates the parameters of one group in place (those with a gradient);
+  // the base has counted state->step already and bumps versions afterwards.
+  // Read the group's options once, before the loop over `params`: a lookup
+  // by name costs ~20 ns, and per parameter that was 0.75 µs of a 6-tensor
+  // MLP's step.
+  virtual void update(const ParamGroup& group, const std::vector<ParamUpdate>& params) = 0;
   // The state buffer `name` of the parameter, made (zeros, or `fill`) when absent.
   static Tensor buffer(ParamState& state, const std::string& name, const Tensor& param, double fill = 0.0);
 
  private:
   void check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const;
-  // One parameter's update, as step() makes it; `grad` is contiguous.
-  void update_one(const ParamGroup& group, const Tensor& param, const Tensor& grad);
+  // One group's update, as step() makes it: finds each parameter's state
+  // (made at its first step), counts the step, updates, bumps versions.
+  void update_group(const ParamGroup& group, std::vector<ParamUpdate>& params);
   void check_known(const Options& options, const std::string& where) const;  // every name is a default's
 
   std::string name_;
   Options defaults_;
   std::vector<std::string> buffer_names_;
   std::vector<ParamGroup> groups_;
-  std::unordered_map<const TensorImpl*, ParamState> state_;
+  std::unordered_map<const TensorImpl*, ParamState> state_;  // node-based: a ParamState never moves
+  std::vector<ParamUpdate> pending_;                         // step()'s list, reused: no allocation once warm
   // Points to this optimizer until it is destroyed: a captured step's
   // replay holds a copy, and refuses to run once the optimizer is gone.
   std::shared_ptr<Optimizer*> self_ = std::make_shared<Optimizer*>(this);

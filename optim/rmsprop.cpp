@@ -27,16 +27,18 @@ void RMSprop::check_options(const Options& o) const {
   NABLA_CHECK(o.at("alpha") >= 0, "RMSprop", "invalid alpha=", o.at("alpha"), " (must be >= 0)");
 }
 
-void RMSprop::update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
+void RMSprop::update(const ParamGroup& group, const std::vector<ParamUpdate>& params) {
   const bool centered = group.flag("centered");
   const double momentum = group.get("momentum");
-  Tensor square_avg = buffer(state, "square_avg", param);
-  Tensor grad_avg = centered ? buffer(state, "grad_avg", param) : Tensor();
-  Tensor momentum_buffer = momentum > 0 ? buffer(state, "momentum_buffer", param) : Tensor();
-  kernels::RmspropHyper h{group.lr(), group.get("alpha"), group.get("eps"),      group.get("weight_decay"),
-                          momentum,   centered,           group.flag("maximize")};
-  kernels::rmsprop_step(detail::kview(param), detail::kview(grad), detail::kview(square_avg),
-                        detail::kview_or_null(grad_avg), detail::kview_or_null(momentum_buffer), h);
+  const kernels::RmspropHyper h{group.lr(), group.get("alpha"), group.get("eps"),      group.get("weight_decay"),
+                                momentum,   centered,           group.flag("maximize")};
+  for (const ParamUpdate& u : params) {
+    Tensor square_avg = buffer(*u.state, "square_avg", u.param);
+    Tensor grad_avg = centered ? buffer(*u.state, "grad_avg", u.param) : Tensor();
+    Tensor momentum_buffer = momentum > 0 ? buffer(*u.state, "momentum_buffer", u.param) : Tensor();
+    kernels::rmsprop_step(detail::kview(u.param), detail::kview(u.grad), detail::kview(square_avg),
+                          detail::kview_or_null(grad_avg), detail::kview_or_null(momentum_buffer), h);
+  }
 }
 
 }  // namespace nabla::optim

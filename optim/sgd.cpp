@@ -34,19 +34,21 @@ void SGD::check_options(const Options& o) const {
               ", dampening=", o.at("dampening"));
 }
 
-void SGD::update(const ParamGroup& group, const Tensor& param, const Tensor& grad, ParamState& state) {
+void SGD::update(const ParamGroup& group, const std::vector<ParamUpdate>& params) {
   const double momentum = group.get("momentum");
-  // The buffer is born at the first step with momentum, holding that step's gradient.
-  const bool first = momentum != 0 && !state.buffers.contains("momentum_buffer");
-  Tensor buf = momentum != 0 ? buffer(state, "momentum_buffer", param) : Tensor();
   kernels::SgdHyper h{group.lr(),
                       momentum,
                       group.get("dampening"),
                       group.get("weight_decay"),
                       group.flag("nesterov"),
                       group.flag("maximize"),
-                      first};
-  kernels::sgd_step(detail::kview(param), detail::kview(grad), detail::kview_or_null(buf), h);
+                      false};
+  for (const ParamUpdate& u : params) {
+    // The buffer is born at the first step with momentum, holding that step's gradient.
+    h.first_step = momentum != 0 && !u.state->buffers.contains("momentum_buffer");
+    Tensor buf = momentum != 0 ? buffer(*u.state, "momentum_buffer", u.param) : Tensor();
+    kernels::sgd_step(detail::kview(u.param), detail::kview(u.grad), detail::kview_or_null(buf), h);
+  }
 }
 
 }  // namespace nabla::optim

@@ -287,4 +287,12 @@ TEST_CASE("optim: misuse is a clear error", "[optim]") {
   REQUIRE_THROWS_WITH(adam.param_groups()[0].get("momentum"), Catch::Contains("no option 'momentum'"));
   p[0].set_grad(zeros({7, 5}));
   REQUIRE_THROWS_WITH(adam.step(), Catch::Contains("does not match its parameter"));
+
+  // A group's gradients are all checked before any parameter changes.
+  const std::vector<double> before = testing::values(p[0]);
+  p[0].set_grad(ones(p[0].shape()));
+  p[1].set_grad(zeros({7, 5}));
+  REQUIRE_THROWS_WITH(adam.step(), Catch::Contains("does not match its parameter"));
+  CHECK(testing::values(p[0]) == before);
+  CHECK(adam.state(p[0]) == nullptr);
 }
