@@ -4,7 +4,8 @@
 // runs 4 lanes wide in the portable (SSE2) build the library is compiled for,
 // with a scalar call for each element of a remainder. The softmax
 // cross-entropy of the benchmark MLP (32 rows of 10 classes) spent more time
-// in those than in its arithmetic. exp_into is plain arithmetic that the
+// in those than in its arithmetic. The exp and sigmoid ops on float tensors
+// (elementwise.cpp) and so softmax, log_softmax and logsumexp run on it too. exp_into is plain arithmetic that the
 // compiler vectorises, built for AVX-512, AVX2 and the baseline
 // (simd_clones.h); with no a*b+c contracted into an FMA (CMakeLists.txt),
 // every build computes the same bits.
