@@ -1,4 +1,4 @@
-// exp_into (vector_exp.h): exp(x) = 2^n · exp(r), with n = round(x / ln2)
+// exp_into and tanh_into (vector_exp.h). exp(x) = 2^n · exp(r), with n = round(x / ln2)
 // and r = x - n·ln2 in [-ln2/2, ln2/2], where a degree-7 polynomial is
 // accurate to float precision. Every step is an add, a multiply or an
 // integer operation on the bits, so each loop iteration is the same
@@ -7,6 +7,7 @@
 #include "vector_exp.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -72,6 +73,27 @@ inline uint32_t to_bits(float f) {
 
 NABLA_SIMD_CLONES void exp_into(float* y, const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = exp_one(x[i]);
+}
+
+// tanh is odd, so it is computed on a = |x| and given x's sign at the end
+// (which also keeps tanh(-0) = -0). Near 0, 1 - 2 / (e^2a + 1) would lose
+// the bits of a small result to cancellation, so below a = 0.625 a
+// polynomial in a² takes over (Cephes tanhf): a + a³·P(a²).
+NABLA_SIMD_CLONES void tanh_into(float* y, const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float a = std::fabs(x[i]);
+    // e^2a overflows to inf above a = 44.4: then 2 / inf = 0 and tanh = 1.
+    const float big = 1.0f - 2.0f / (exp_one(2.0f * a) + 1.0f);
+    const float s = a * a;
+    float p = -5.70498872745e-3f;
+    p = p * s + 2.06390887954e-2f;
+    p = p * s - 5.37397155531e-2f;
+    p = p * s + 1.33314422036e-1f;
+    p = p * s - 3.33332819422e-1f;
+    const float small = a + a * s * p;
+    // A NaN fails the comparison and flows through `big`.
+    y[i] = std::copysign(a < 0.625f ? small : big, x[i]);
+  }
 }
 
 }  // namespace nabla::kernels::cpu

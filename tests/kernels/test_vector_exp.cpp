@@ -14,6 +14,7 @@
 #include "helpers.h"
 
 using nabla::kernels::cpu::exp_into;
+using nabla::kernels::cpu::tanh_into;
 
 namespace {
 
@@ -77,21 +78,25 @@ TEST_CASE("exp_into: special values and the ends of the range", "[kernels][exp]"
   REQUIRE(y[12] == 0.0f);
 }
 
-// The exp and sigmoid ops run float tensors through exp_into: the same bits
+// The exp, sigmoid and tanh ops run float tensors through exp_into and
+// tanh_into: the same bits
 // whatever the size (tiny, vectorised, threaded) and layout (contiguous, a
 // transposed view, a slice with a step), exp within 1 ulp and sigmoid within
 // 3 ulp of the exact values. Double keeps std::exp.
-TEST_CASE("exp and sigmoid ops: float through exp_into, the same bits in every layout", "[kernels][exp]") {
+TEST_CASE("exp, sigmoid and tanh ops: float through the vectorised exp, the same bits in every layout",
+          "[kernels][exp]") {
   using namespace nabla;
   for (int64_t n : {1, 7, 9, 33, 1025, 40001}) {  // 40001 > kGrainSize: the threaded loop
     std::vector<float> v(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = -30.0f + 60.0f * static_cast<float>((i * 7919) % n) / n;
     const Tensor x = from_vector(v, {n});
-    const Tensor e = exp(x), s = sigmoid(x);
+    const Tensor e = exp(x), s = sigmoid(x), t = tanh(x);
     std::vector<float> expected(v.size());
     exp_into(expected.data(), v.data(), n);
     INFO("n = " << n);
     REQUIRE(std::memcmp(e.data<float>(), expected.data(), expected.size() * sizeof(float)) == 0);
+    tanh_into(expected.data(), v.data(), n);
+    REQUIRE(std::memcmp(t.data<float>(), expected.data(), expected.size() * sizeof(float)) == 0);
     for (int64_t i = 0; i < n; ++i) {
       const double xi = static_cast<double>(v[static_cast<size_t>(i)]);
       REQUIRE(ulps(s.data<float>()[i], 1.0 / (1.0 + std::exp(-xi))) <= 3.0);
@@ -102,6 +107,8 @@ TEST_CASE("exp and sigmoid ops: float through exp_into, the same bits in every l
     REQUIRE((n == 1 || !column.is_contiguous()));
     REQUIRE(std::memcmp(exp(column).contiguous().data<float>(), e.data<float>(), expected.size() * sizeof(float)) == 0);
     REQUIRE(std::memcmp(sigmoid(column).contiguous().data<float>(), s.data<float>(), expected.size() * sizeof(float)) ==
+            0);
+    REQUIRE(std::memcmp(tanh(column).contiguous().data<float>(), t.data<float>(), expected.size() * sizeof(float)) ==
             0);
   }
   // A transposed matrix, against its contiguous copy.
@@ -119,7 +126,50 @@ TEST_CASE("exp and sigmoid ops: float through exp_into, the same bits in every l
   REQUIRE(p[3] == 1.0f);
   REQUIRE(p[4] == 0.5f);
   REQUIRE(std::isnan(p[5]));
-  // Double: unchanged, std::exp per element.
+  // Double: unchanged, std::exp and std::tanh per element.
   const Tensor d = from_vector(std::vector<double>{-1.5, 0.25, 3.0}, {3});
-  for (int64_t i = 0; i < 3; ++i) REQUIRE(exp(d).data<double>()[i] == std::exp(d.data<double>()[i]));
+  for (int64_t i = 0; i < 3; ++i) {
+    REQUIRE(exp(d).data<double>()[i] == std::exp(d.data<double>()[i]));
+    REQUIRE(tanh(d).data<double>()[i] == std::tanh(d.data<double>()[i]));
+  }
+}
+
+TEST_CASE("tanh_into: within 1.5 ulp of the exact tanh over the float range", "[kernels][exp]") {
+  std::vector<float> x;
+  for (uint64_t bits = 0; bits <= 0xFFFFFFFFull; bits += 4099) {
+    const uint32_t u = static_cast<uint32_t>(bits);
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    if (std::isfinite(f)) x.push_back(f);  // both signs, subnormals, the polynomial's edge at 0.625
+  }
+  std::vector<float> y(x.size());
+  tanh_into(y.data(), x.data(), static_cast<int64_t>(x.size()));
+  double worst = 0;
+  size_t at = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double u = ulps(y[i], std::tanh(static_cast<double>(x[i])));
+    if (u > worst) worst = u, at = i;
+  }
+  INFO("worst at x = " << x[at] << ": got " << y[at] << ", exact " << std::tanh(static_cast<double>(x[at])));
+  REQUIRE(worst <= 1.5);
+}
+
+TEST_CASE("tanh_into: special values", "[kernels][exp]") {
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  std::vector<float> x = {0.0f, -0.0f, inf, -inf, nan, 10.0f, -10.0f, 1e-30f, 0.625f, std::nextafter(0.625f, 0.0f)};
+  std::vector<float> y(x.size());
+  tanh_into(y.data(), x.data(), static_cast<int64_t>(x.size()));
+  REQUIRE(y[0] == 0.0f);
+  REQUIRE_FALSE(std::signbit(y[0]));
+  REQUIRE(y[1] == 0.0f);
+  REQUIRE(std::signbit(y[1]));  // tanh(-0) = -0
+  REQUIRE(y[2] == 1.0f);
+  REQUIRE(y[3] == -1.0f);
+  REQUIRE(std::isnan(y[4]));
+  REQUIRE(y[5] == 1.0f);
+  REQUIRE(y[6] == -1.0f);
+  REQUIRE(y[7] == 1e-30f);  // tanh(x) = x to float precision near 0
+  // Either side of the switch between the two formulas: both close to exact.
+  REQUIRE(ulps(y[8], std::tanh(0.625)) <= 1.5);
+  REQUIRE(ulps(y[9], std::tanh(static_cast<double>(x[9]))) <= 1.5);
 }
