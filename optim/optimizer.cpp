@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "../autograd/grad_mode.h"
 #include "../autograd/node.h"
@@ -110,23 +111,21 @@ void Optimizer::step() {
       pending_.push_back({p, grad.contiguous()});  // a copy, if any, is part of a captured step
     }
     if (pending_.empty()) continue;
-    if (!detail::capturing()) {
-      update_group(groups_[g], pending_);
-      pending_.clear();  // lets the gradients go with zero_grad(), keeps the capacity
-      continue;
+    std::optional<detail::TapePause> pause;
+    if (detail::capturing()) {
+      // Captured: the replay runs this update again, reading the options and
+      // state it finds then, so its kernels are not recorded as they are now.
+      detail::on_replay([self = self_, g, params = pending_]() mutable {
+        Optimizer* opt = *self;
+        NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
+        NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
+        NoGradGuard no_grad;
+        opt->update_group(opt->groups_[g], params);
+      });
+      pause.emplace();
     }
-    // Captured: the replay runs this update again, reading the options and
-    // state it finds then, so its kernels are not recorded as they are now.
-    detail::on_replay([self = self_, g, params = pending_]() mutable {
-      Optimizer* opt = *self;
-      NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
-      NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
-      NoGradGuard no_grad;
-      opt->update_group(opt->groups_[g], params);
-    });
-    detail::TapePause pause;
     update_group(groups_[g], pending_);
-    pending_.clear();
+    pending_.clear();  // lets the gradients go with zero_grad(), keeps the capacity
   }
 }
 
