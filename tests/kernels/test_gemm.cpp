@@ -6,7 +6,11 @@
 // remainder and masked tail: m not a multiple of 3 or 6, n of 8 or 16, k of 16).
 #include <nabla/kernels/cpu/gemm.h>
 
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "helpers.h"
@@ -95,4 +99,96 @@ TEST_CASE("gemm: small products of odd sizes (the packing-free kernels) match a 
   // split across 2 threads: x·Wᵀ by columns, dW = dzᵀ·x by rows).
   check_gemm<float>(32, 128, 784, 0.1);
   check_gemm<float>(128, 784, 32, 0.01);
+}
+
+namespace {
+
+// C = A·B (plus C when accumulate) for float A with zeros at random places
+// (a fraction `zeros` of A; B row-major), checked against a plain loop and,
+// where gemm_small.h's kernels take the product (an AVX-512 CPU, no
+// NABLA_GEMM), for equality with what their dense tiles compute: per
+// element, the FMAs over k in blocks of 64, each block's sum added to C.
+// Skipping a zero changes no value, so the result must match whether the
+// zeros were skipped (many of them) or multiplied (few).
+void check_zeros_of_a(int64_t m, int64_t n, int64_t k, double zeros, bool a_col) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  std::uniform_real_distribution<double> coin(0, 1);
+  const int64_t lda = (a_col ? m : k) + 2, ldb = n + 1;
+  std::vector<float> a((a_col ? k : m) * lda), b(k * ldb);
+  for (float& v : a) v = coin(rng) < zeros ? 0.0f : normal(rng);
+  for (float& v : b) v = normal(rng);
+  auto at = [&](int64_t i, int64_t p) { return a_col ? a[i + p * lda] : a[i * lda + p]; };
+  const bool exact = std::string(nabla::kernels::cpu::gemm_isa()) == "avx512" && !std::getenv("NABLA_GEMM") &&
+                     double(m) * double(n) * double(k) <= 8.0 * 1024 * 1024;
+  for (bool accumulate : {false, true}) {
+    CAPTURE(m, n, k, zeros, a_col, accumulate, exact);
+    std::vector<float> c(m * n, 0.5f);
+    nabla::kernels::cpu::gemm(
+        GemmArgs<float>{m, n, k, a.data(), lda, a_col, b.data(), ldb, false, c.data(), n, accumulate});
+    double worst = 0;
+    int64_t unequal = 0;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double ref = accumulate ? 0.5 : 0.0;
+        float blocked = accumulate ? 0.5f : 0.0f;
+        for (int64_t k0 = 0; k0 < k; k0 += 64) {
+          float sum = 0.0f;
+          for (int64_t p = k0; p < std::min(k, k0 + 64); ++p) {
+            ref += double(at(i, p)) * double(b[p * ldb + j]);
+            sum = std::fma(at(i, p), b[p * ldb + j], sum);
+          }
+          blocked = (k0 == 0 && !accumulate) ? sum : sum + blocked;
+        }
+        worst = std::max(worst, std::abs(c[i * n + j] - ref));
+        unequal += c[i * n + j] != blocked;
+      }
+    REQUIRE(worst < 1e-4 * double(k));
+    if (exact) REQUIRE(unequal == 0);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("gemm: products whose A is mostly zeros (a ReLU layer's gradient) skip them and match", "[gemm]") {
+  INFO("gemm uses " << nabla::kernels::cpu::gemm_isa());
+  // Few zeros (the dense tiles), many, all but a few and all (the
+  // zero-skipping tiles), both orders of A; m odd and over a block of 256
+  // rows, n over and under a panel of 128 and the 32 columns below which
+  // zeros are not looked for, k over one and two blocks of 64.
+  for (double zeros : {0.1, 0.6, 0.97, 1.0})
+    for (bool a_col : {false, true})
+      for (int64_t m : {1, 7, 37, 261})
+        for (int64_t n : {31, 33, 130})
+          for (int64_t k : {1, 29, 64, 65, 130}) check_zeros_of_a(m, n, k, zeros, a_col);
+  // The benchmark MLP's dW = dzᵀ·x at batch 32 (split across 2 threads by rows).
+  for (int threads : {1, 2}) {
+    nabla::set_num_threads(threads);
+    check_zeros_of_a(128, 784, 32, 0.6, true);
+  }
+  nabla::set_num_threads(1);
+}
+
+TEST_CASE("gemm: a zero of A times an infinity or NaN of B is NaN, as IEEE multiplication says", "[gemm]") {
+  // The zero-skipping tiles would leave those products out; a block of B
+  // with a non-finite value goes to the dense tiles, which multiply them.
+  for (bool a_col : {false, true}) {
+    const int64_t m = 40, n = 64, k = 32;
+    std::vector<float> a(m * k, 0.0f), b(k * n, 1.0f), c(m * n, 7.0f);
+    for (int64_t i = 0; i < m; ++i) a[a_col ? i + (i % k) * m : i * k + i % k] = 2.0f;  // one non-zero per row
+    b[5 * n + 3] = std::numeric_limits<float>::infinity();
+    b[9 * n + 4] = std::numeric_limits<float>::quiet_NaN();
+    nabla::kernels::cpu::gemm(
+        GemmArgs<float>{m, n, k, a.data(), a_col ? m : k, a_col, b.data(), n, false, c.data(), n, false});
+    CAPTURE(a_col);
+    for (int64_t i = 0; i < m; ++i) {
+      CAPTURE(i);
+      if (i % k == 5)
+        REQUIRE(c[i * n + 3] == std::numeric_limits<float>::infinity());  // 2 · inf, the rest 0 · 1
+      else
+        REQUIRE(std::isnan(c[i * n + 3]));  // 0 · inf
+      REQUIRE(std::isnan(c[i * n + 4]));    // 0 · NaN or 2 · NaN
+      REQUIRE(c[i * n + 0] == 2.0f);
+    }
+  }
 }
