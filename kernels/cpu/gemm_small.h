@@ -206,8 +206,8 @@ inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
 //
 // Same result, bit for bit but for the sign of a zero: the skipped steps
 // would have added 0 · B(k, j), which leaves a sum unchanged - unless B(k, j)
-// is infinite or NaN, where the product is NaN; a block of B with such a
-// value is multiplied by the dense tiles. The non-zero steps are added in
+// is infinite or NaN, where the product is NaN; a panel of B (128 columns
+// of a k block) with such a value is multiplied by the dense tiles. The non-zero steps are added in
 // the same order, in k blocks of the same size.
 
 constexpr int kSkipVectors = 8;       // NV of a pair tile: 2 x 8 accumulators + 8 of B + 2 of A
@@ -310,8 +310,7 @@ void tile_skipping(const GemmArgs<float>& g, const int64_t* rows, int64_t j0, __
 
 // Rows [0, g.m <= kSkipRows) of one k block (g.k <= 64) by the pair tiles,
 // when they pay: returns false, having written nothing, when A has too few
-// zeros there (the pairs would step through more than 7/8 of the k) or
-// B's block holds an infinity or a NaN.
+// zeros there (the pairs would step through more than 7/8 of the k).
 inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
   uint64_t masks[kSkipRows];
   nonzero_masks(g, masks);
@@ -327,17 +326,26 @@ inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
   int64_t steps = 0;
   for (int64_t i = 0; i < g.m; i += 2)
     steps += __builtin_popcountll(masks[order[i]] | (i + 1 < g.m ? masks[order[i + 1]] : 0));
-  if (8 * steps > 7 * ((g.m + 1) / 2) * g.k || !all_finite(g)) return false;
+  if (8 * steps > 7 * ((g.m + 1) / 2) * g.k) return false;
   constexpr int64_t panel = 16 * kSkipVectors;
   for (int64_t j0 = 0; j0 < g.n; j0 += panel) {  // a panel of B (64 x 128) stays in L1 for every row
-    const int64_t cols = std::min(panel, g.n - j0);
-    const int64_t vectors = (cols + 15) / 16, tail = cols - 16 * (vectors - 1);
+    GemmArgs<float> cols = g;
+    cols.n = std::min(panel, g.n - j0);
+    cols.b = g.b + j0;
+    cols.c = g.c + j0;
+    // The check reads the panel into L1, where the tiles then find it.
+    if (!all_finite(cols)) {
+      gemm_by_broadcast_block(cols);
+      continue;
+    }
+    const int64_t vectors = (cols.n + 15) / 16, tail = cols.n - 16 * (vectors - 1);
     const __mmask16 last = __mmask16((1u << tail) - 1);
     with_count<kSkipVectors>(vectors, [&](auto nv) {
       constexpr int NV = decltype(nv)::value;
       int64_t i = 0;
-      for (; i + 2 <= g.m; i += 2) tile_skipping<2, NV>(g, order + i, j0, last, masks[order[i]] | masks[order[i + 1]]);
-      if (i < g.m) tile_skipping<1, NV>(g, order + i, j0, last, masks[order[i]]);
+      for (; i + 2 <= g.m; i += 2)
+        tile_skipping<2, NV>(cols, order + i, 0, last, masks[order[i]] | masks[order[i + 1]]);
+      if (i < g.m) tile_skipping<1, NV>(cols, order + i, 0, last, masks[order[i]]);
     });
   }
   return true;
