@@ -358,10 +358,15 @@ inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
   for (int64_t i = 0; i < g.m; i += 2)
     steps += __builtin_popcountll(masks[order[i]] | (i + 1 < g.m ? masks[order[i + 1]] : 0));
   if (8 * steps > 7 * ((g.m + 1) / 2) * g.k) return false;
-  constexpr int64_t panel = 16 * kSkipVectors;
-  for (int64_t j0 = 0; j0 < g.n; j0 += panel) {  // a panel of B (64 x 128) stays in L1 for every row
+  // Panels of B (up to 64 x 128) that stay in L1 for every row, of equal
+  // width: a narrow last one would pay a whole panel's loop overhead per
+  // step for a few FMAs (784 columns: 7 panels of 7 vectors, not 6 of 8
+  // and 1 of 1, which took ~10% of the product's time).
+  const int64_t vectors = (g.n + 15) / 16, panels = (vectors + kSkipVectors - 1) / kSkipVectors;
+  const int64_t width = 16 * ((vectors + panels - 1) / panels);
+  for (int64_t j0 = 0; j0 < g.n; j0 += width) {
     GemmArgs<float> cols = g;
-    cols.n = std::min(panel, g.n - j0);
+    cols.n = std::min(width, g.n - j0);
     cols.b = g.b + j0;
     cols.c = g.c + j0;
     // The check reads the panel into L1, where the tiles then find it.
