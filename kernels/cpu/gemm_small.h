@@ -423,7 +423,18 @@ void dots_column(const GemmArgs<float>& g, int64_t j0) {
 }
 
 inline void gemm_dots(const GemmArgs<float>& g) {
+  static_assert(kDotCols == 6, "the narrow tiles below assume tiles of 6 columns");
+  // A last tile of 1 or 2 columns loads nearly as much per FMA as a whole
+  // tile of A's rows for a third of the work: n = 6a + 1 or 6a + 2 goes as
+  // tiles of 6 and five or four tiles of 5 instead (x.Wᵀ of 32 x 784 x 128:
+  // 33.5 -> 32.9 µs).
+  const int64_t narrow = g.n % kDotCols == 1 ? 5 : g.n % kDotCols == 2 ? 4 : 0;
   int64_t j0 = 0;
+  if (narrow > 0 && g.n >= 5 * narrow + kDotCols) {
+    for (; j0 + kDotCols <= g.n - 5 * narrow; j0 += kDotCols) dots_column<kDotCols>(g, j0);
+    for (; j0 < g.n; j0 += 5) dots_column<5>(g, j0);
+    return;
+  }
   for (; j0 + kDotCols <= g.n; j0 += kDotCols) dots_column<kDotCols>(g, j0);
   with_count<kDotCols - 1>(g.n - j0, [&](auto nr) { dots_column<decltype(nr)::value>(g, j0); });
 }

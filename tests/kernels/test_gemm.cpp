@@ -3,7 +3,8 @@
 // enough to be split across threads and - where nabla found OpenBLAS with
 // fast kernels - to go to OpenBLAS, and on small products of odd sizes, which
 // on AVX-512 CPUs go to the packing-free kernels of gemm_small.h (every tile
-// remainder and masked tail: m not a multiple of 3 or 6, n of 8 or 16, k of 16).
+// remainder and masked tail: m not a multiple of 3 or 6, n of 8 or 16, k of
+// 16; n = 37 and 128, which the dot tiles split into tiles of 6 and of 5).
 #include <nabla/kernels/cpu/gemm.h>
 
 #include <cmath>
@@ -93,7 +94,7 @@ TEST_CASE("gemm: a product whose packed blocks are too large to keep between cal
 
 TEST_CASE("gemm: small products of odd sizes (the packing-free kernels) match a plain loop", "[gemm]") {
   for (int64_t m : {1, 2, 5, 7, 32, 37})
-    for (int64_t n : {1, 9, 17, 63, 65, 130})
+    for (int64_t n : {1, 9, 17, 37, 63, 65, 130})
       for (int64_t k : {1, 3, 16, 29, 130, 300}) check_gemm<float>(m, n, k, 1e-4 * double(k));
   // The sizes of a 784-128-64-10 MLP's step at batch 32 (the first two are
   // split across 2 threads: x·Wᵀ by columns, dW = dzᵀ·x by rows).
