@@ -267,7 +267,10 @@ struct EpochOrder {
 //     from a 188 MB array, mostly from DRAM).
 // Neither overlaps the GEMMs on one core, so floor / (floor + update +
 // gather) is the highest floor_fraction a step of the standard loop
-// (zero_grad, backward, step) can reach, however fast everything else is.
+// (zero_grad, backward, step) can reach with dense GEMMs, however fast
+// everything else is. (nabla's weight-gradient GEMMs skip the zeros of a
+// ReLU layer's gradient, kernels/cpu/gemm_small.h: they do fewer FLOPs
+// than the floor counts, so the measured fraction can pass this.)
 struct MemoryFloor {
   double update_ms, gather_ms;
 };
@@ -574,7 +577,8 @@ int main(int argc, char** argv) {
     std::printf("at the core's peak FMA rate (%.1f GFLOP/s per core, measured) the GEMMs alone take %.3f ms per step\n",
                 core_peak, peak_floor_ms);
   std::printf(
-      "memory-bound parts, timed alone: SGD update %.3f ms + batch gather %.3f ms; so at most %.0f%% of the floor\n",
+      "memory-bound parts, timed alone: SGD update %.3f ms + batch gather %.3f ms; so at most %.0f%% of the floor "
+      "with dense GEMMs\n",
       memory.update_ms, memory.gather_ms, 100.0 * fraction_max);
   std::printf(
       "where an eager step's time goes (mean of %lld steps): gather %.3f, forward %.3f, backward %.3f, "

@@ -13,7 +13,9 @@
 // gemm_avx512.cpp), and the best one the CPU runs is picked at run time.
 // On AVX-512 CPUs the small float products of small models (up to a few
 // million multiply-adds) skip Eigen: kernels/cpu/gemm_small.h computes them
-// without packing, 1.1-2.6x faster there. Products small enough that packing
+// without packing, 1.1-2.6x faster there, and where A has many zeros (the
+// gradient of a ReLU layer in dW = dzᵀ·x) it skips them, with the same
+// result. Products small enough that packing
 // costs more than it saves go through a plain loop-product instead.
 //
 // Large products (gemm.cpp says how large) are split into column or row
