@@ -45,6 +45,20 @@
 
 namespace nabla::kernels::cpu::detail {
 
+// One row of a broadcast tile's accumulators into C at c (added to what
+// is there when g.accumulate), the last vector masked to `last`.
+template <int NV>
+__attribute__((always_inline)) inline void store_row(const GemmArgs<float>& g, float* c, const __m512 (&acc)[NV],
+                                                     __mmask16 last) {
+  NABLA_UNROLL
+  for (int v = 0; v < NV; ++v) {
+    const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
+    __m512 out = acc[v];
+    if (g.accumulate) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, c + 16 * v));
+    _mm512_mask_storeu_ps(c + 16 * v, m, out);
+  }
+}
+
 // C tile [i0, i0+MR) x [j0, j0 + 16*NV), the last vector masked to `last`.
 template <int MR, int NV>
 void tile_by_broadcast(const GemmArgs<float>& g, int64_t i0, int64_t j0, __mmask16 last) {
@@ -71,16 +85,7 @@ void tile_by_broadcast(const GemmArgs<float>& g, int64_t i0, int64_t j0, __mmask
     }
   }
   NABLA_UNROLL
-  for (int i = 0; i < MR; ++i) {
-    float* c = g.c + (i0 + i) * g.ldc + j0;
-    NABLA_UNROLL
-    for (int v = 0; v < NV; ++v) {
-      const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
-      __m512 out = acc[i][v];
-      if (g.accumulate) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, c + 16 * v));
-      _mm512_mask_storeu_ps(c + 16 * v, m, out);
-    }
-  }
+  for (int i = 0; i < MR; ++i) store_row<NV>(g, g.c + (i0 + i) * g.ldc + j0, acc[i], last);
 }
 
 // Sums each of v[0..7] across its 16 lanes: lane j of the result (j < 8)
@@ -299,16 +304,7 @@ void tile_skipping(const GemmArgs<float>& g, const int64_t* rows, int64_t j0, __
     }
   }
   NABLA_UNROLL
-  for (int r = 0; r < MR; ++r) {
-    float* c = g.c + rows[r] * g.ldc + j0;
-    NABLA_UNROLL
-    for (int v = 0; v < NV; ++v) {
-      const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
-      __m512 out = acc[r][v];
-      if (g.accumulate) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, c + 16 * v));
-      _mm512_mask_storeu_ps(c + 16 * v, m, out);
-    }
-  }
+  for (int r = 0; r < MR; ++r) store_row<NV>(g, g.c + rows[r] * g.ldc + j0, acc[r], last);
 }
 
 // The order in which gemm_skipping_zeros pairs A's rows - order[0] with
