@@ -15,8 +15,8 @@
 // million multiply-adds) skip Eigen: kernels/cpu/gemm_small.h computes them
 // without packing, 1.1-2.6x faster there, and where A has many zeros (the
 // gradient of a ReLU layer in dW = dzᵀ·x) it skips them, with the same
-// result. Products small enough that packing
-// costs more than it saves go through a plain loop-product instead.
+// result. Products small enough that packing costs more than it saves go
+// through a plain loop-product instead.
 //
 // Large products (gemm.cpp says how large) are split into column or row
 // panels across the OpenMP threads - nabla's threads, not Eigen's - and, when

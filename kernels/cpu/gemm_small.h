@@ -348,6 +348,11 @@ inline void pair_rows(const uint64_t* masks, int64_t m, int64_t* order) {
 inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
   uint64_t masks[kSkipRows];
   nonzero_masks(g, masks);
+  // A pair steps through at least the non-zeros of its fuller row, so more
+  // than 7/8 non-zeros overall rule the pairs out before pairing them.
+  int64_t nonzeros = 0;
+  for (int64_t i = 0; i < g.m; ++i) nonzeros += __builtin_popcountll(masks[i]);
+  if (8 * nonzeros > 7 * g.m * g.k) return false;
   int64_t order[kSkipRows];
   pair_rows(masks, g.m, order);
   int64_t steps = 0;
@@ -358,8 +363,8 @@ inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
   // width: a narrow last one would pay a whole panel's loop overhead per
   // step for a few FMAs (784 columns: 7 panels of 7 vectors, not 6 of 8
   // and 1 of 1, which took ~10% of the product's time).
-  const int64_t vectors = (g.n + 15) / 16, panels = (vectors + kSkipVectors - 1) / kSkipVectors;
-  const int64_t width = 16 * ((vectors + panels - 1) / panels);
+  const int64_t all_vectors = (g.n + 15) / 16, panels = (all_vectors + kSkipVectors - 1) / kSkipVectors;
+  const int64_t width = 16 * ((all_vectors + panels - 1) / panels);
   for (int64_t j0 = 0; j0 < g.n; j0 += width) {
     GemmArgs<float> cols = g;
     cols.n = std::min(width, g.n - j0);
