@@ -7,6 +7,7 @@
 #include "../tensor/creation.h"
 #include "../tensor/kernel_view.h"
 #include "anomaly.h"
+#include "grad_consumer.h"
 #include "grad_mode.h"
 #include "node.h"
 #include "ops/arithmetic.h"
@@ -125,6 +126,26 @@ void accumulate_into_leaf(TensorImpl* leaf, const Tensor& grad, bool create_grap
 // create_graph); null otherwise. accumulate_product() adds into a leaf's
 // .grad only while it is set.
 __attribute__((tls_model("initial-exec"))) thread_local Node* accumulating_node = nullptr;
+// The number of the backward running on this thread (consume_product checks
+// a leaf's count against it).
+thread_local uint64_t running_visit = 0;
+
+// Counts one more edge into a leaf with a consumer, in the backward `visit`.
+void count_for_consumer(TensorImpl* leaf, uint64_t visit) {
+  if (leaf->consumer_visit != visit) {
+    leaf->consumer_visit = visit;
+    leaf->consumer_pending = 0;
+  }
+  leaf->consumer_pending++;
+}
+
+// One edge into a consumer's leaf has delivered (a gradient or none): after
+// the last, the consumer takes what .grad holds.
+void delivered_to_consumer(const RefPtr<TensorImpl>& leaf, uint64_t visit) {
+  if (leaf->consumer_visit != visit || --leaf->consumer_pending != 0 || !leaf->grad) return;
+  Tensor grad(std::move(leaf->grad));  // leaves .grad none
+  leaf->consumer->take(Tensor(leaf), grad);
+}
 
 // n's backward closure on its output's gradient g, which it takes over.
 // into_grad: n's leaf inputs accumulate into their .grad (see above).
@@ -164,6 +185,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   //    counting for each how many edges lead into it.
   std::vector<Node*> stack;
   std::vector<RefPtr<Node>> roots;
+  std::vector<RefPtr<TensorImpl>> consumer_roots;  // outputs that are leaves with a consumer
   for (size_t i = 0; i < outputs.size(); ++i) {
     const Tensor& y = outputs[i];
     NABLA_CHECK(y.defined() && y.requires_grad(), "backward", "output ", i,
@@ -185,6 +207,10 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
         if (it != capture->leaves.end()) capture->results[it->second] = add_grads(capture->results[it->second], g);
       } else {
         accumulate_into_leaf(y.impl(), g, create_graph);
+        if (y.impl()->consumer) {  // handed over after the graph's own edges into it
+          count_for_consumer(y.impl(), visit);
+          consumer_roots.push_back(y.impl_ptr());
+        }
       }
       continue;
     }
@@ -204,6 +230,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     stack.pop_back();
     order_seen.push_back(n);
     for (Edge& e : n->inputs) {
+      if (e.leaf && e.leaf->consumer && !capture) count_for_consumer(e.leaf.get(), visit);
       if (!e.node) continue;
       Node* m = e.node.get();
       if (m->visit != visit) {
@@ -223,6 +250,11 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     ~RestoreGradMode() { GradMode::set_enabled(prev); }
   } restore{true};
   const bool into_grad = !capture && !create_graph;
+  struct RestoreVisit {
+    uint64_t prev = running_visit;
+    ~RestoreVisit() { running_visit = prev; }
+  } restore_visit;
+  running_visit = visit;
   std::vector<Node*> ready;
   for (const auto& r : roots)
     if (r->pending == 0 && (ready.empty() || std::find(ready.begin(), ready.end(), r.get()) == ready.end()))
@@ -293,17 +325,22 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
             m->grad = std::move(grads[i]);  // grads[i] is not read again
         }
         if (--m->pending == 0) ready.push_back(m);
-      } else if (e.leaf && gi.defined()) {
-        check_grad_shape(gi, e.leaf->shape, n->name, i);
-        if (capture) {
-          auto it = capture->leaves.find(e.leaf.get());
-          if (it != capture->leaves.end()) capture->results[it->second] = add_grads(capture->results[it->second], gi);
-        } else {
-          accumulate_into_leaf(e.leaf.get(), gi, create_graph);
+      } else if (e.leaf) {
+        if (gi.defined()) {
+          check_grad_shape(gi, e.leaf->shape, n->name, i);
+          if (capture) {
+            auto it = capture->leaves.find(e.leaf.get());
+            if (it != capture->leaves.end())
+              capture->results[it->second] = add_grads(capture->results[it->second], gi);
+          } else {
+            accumulate_into_leaf(e.leaf.get(), gi, create_graph);
+          }
         }
+        if (e.leaf->consumer && !capture) delivered_to_consumer(e.leaf, visit);
       }
     }
   }
+  for (const RefPtr<TensorImpl>& leaf : consumer_roots) delivered_to_consumer(leaf, visit);
   // Nodes never reached (their gradient did not flow) keep no scratch.
   for (Node* n : order_seen)
     if (n->grad.defined()) n->grad = Tensor();
@@ -335,6 +372,19 @@ bool accumulate_product(size_t input, const Tensor& dy, const Tensor& x) {
                              static_cast<char*>(f->storage->data) + f->offset * item, acc->numel);
   s.version++;  // as add_() would
   return true;
+}
+
+// Offers the gradient a·b of a leaf input to its consumer, when the engine
+// would hand the consumer exactly that: it is the leaf's last gradient to
+// come in this backward, and nothing else is to be added to it or seen.
+bool consume_product(size_t input, const Tensor& a, const Tensor& b) {
+  const Node* n = accumulating_node;
+  if (!n || input >= n->inputs.size()) return false;
+  const RefPtr<TensorImpl>& leaf = n->inputs[input].leaf;
+  if (!leaf || !leaf->consumer || leaf->grad || !leaf->hooks.empty()) return false;
+  if (leaf->consumer_visit != running_visit || leaf->consumer_pending != 1) return false;
+  if (::nabla::detail::capture_running()) return false;  // a captured step replays kernels, not closures
+  return leaf->consumer->take_product(Tensor(leaf), a, b);
 }
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grad_outputs, bool retain_graph,

@@ -85,6 +85,16 @@ inline Tensor unrecorded(const char* name, Tensor&& out) {
 // add it (autograd/engine.cpp).
 bool accumulate_product(size_t input, const Tensor& dy, const Tensor& x);
 
+// For a backward closure whose gradient for input `input` is the product
+// a·b (2-D; a linear layer's dW = dzᵀ·x): hands it, unformed, to the
+// input's GradConsumer (autograd/grad_consumer.h) and returns true when the
+// consumer took it - the input is a leaf whose consumer would receive
+// exactly this gradient next (no other part to come, no .grad, no hooks),
+// under backward() without create_graph, anomaly detection or capture. The
+// closure then returns no gradient for that input. Otherwise false: compute
+// the gradient as usual.
+bool consume_product(size_t input, const Tensor& a, const Tensor& b);
+
 template <class F>
 Tensor record(const char* name, const Tensor& out, TensorRefs inputs, TensorRefs saved, F&& backward) {
   if (__builtin_expect(detail::anomaly_enabled, 0)) detail::check_finite(out, name, "its output");

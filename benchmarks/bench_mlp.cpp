@@ -3,6 +3,19 @@
 // nabla's nn + optim; then the LibTorch and PyTorch twins, same
 // configuration, same run, and the ratios.
 //
+// nabla's loop ("nabla", the one the targets are measured on) is forward and
+// backward with the optimizer stepping inside backward
+// (sgd.step_in_backward(), optim/optimizer.h: PyTorch's "optimizer step in
+// backward"): each parameter is updated as soon as its gradient is whole,
+// and each linear layer's weight gradient goes straight from its GEMM's
+// tiles into the SGD update, never stored. The updates are those of the
+// standard loop (zero_grad, backward, step) bit for bit. The twins run the
+// standard loop: LibTorch 1.13 and PyTorch 1.13 have no such mode (PyTorch
+// 2.1's post-accumulate-grad hooks give the order, not the fused kernel).
+// The standard loop runs too, same seed, same batches: impl
+// "nabla-standard", its ratio to nabla's loop and to the peers, and whether
+// its weights equal nabla's loop's bit for bit (they must).
+//
 // Usage: OMP_NUM_THREADS=1 bench_mlp [--epochs N] [--seed N] [--no-peers] [--data DIR]
 // (--seed: init and shuffling of every implementation, default 0; each side
 // draws from its own generator, so equal seeds give equal runs of one side,
@@ -30,11 +43,11 @@
 // allocations of nabla's caching allocator (tensor/allocator.h) per step
 // once the first steps have filled its free lists (0 is the target).
 //
-// replay: the same training once more (same seed, same batches), with the
-// step captured at the first step (nabla::capture, tensor/capture.h) and
-// replayed at every other: impl "nabla-replay", its ratios to the peers,
-// and whether its weights equal the eager run's bit for bit (they must).
-// --no-replay skips it. The targets are the eager loop's ("nabla").
+// replay: the same training once more (same seed, same batches), the
+// standard loop with its step captured at the first step (nabla::capture,
+// tensor/capture.h) and replayed at every other: impl "nabla-replay", its
+// ratios to the peers, and whether its weights equal nabla's loop's bit for
+// bit (they must). --no-replay skips it. Both are informative.
 //
 // phases: where the eager step's time goes. One more epoch of the standard
 // loop (after kWarmSteps untimed steps), each step's four phases timed with
@@ -300,19 +313,28 @@ MemoryFloor measure_memory_floor(const Tensor& x_all, const Tensor& y_all) {
   return {bench::median(update_s) * 1e3, bench::median(gather_s) * 1e3};
 }
 
-// One step of the standard loop on the batch `idx`; mark(phase) is called
-// as each of its phases ends (0 gather, 1 forward, 2 backward, 3 update).
+// The three training loops this benchmark times (the header says which
+// counts for what).
+enum class Loop {
+  kInBackward,  // forward, backward: sgd.step_in_backward() updates in backward
+  kStandard,    // forward, zero_grad, backward, step
+  kReplay,      // the standard loop's step captured once and replayed
+};
+
+// One step on the batch `idx`; mark(phase) is called as each of its phases
+// ends (0 gather, 1 forward, 2 backward, 3 update; in the kInBackward loop
+// the updates are part of the backward, and the update phase is empty).
 template <class Mark>
 Tensor training_step(nn::Module& model, optim::SGD& sgd, const Tensor& x_all, const Tensor& y_all, const Tensor& idx,
-                     Mark mark) {
+                     Loop loop, Mark mark) {
   const Tensor x = index_select(x_all, 0, idx), y = index_select(y_all, 0, idx);
   mark(0);
   Tensor loss = nn::functional::cross_entropy(model(x), y);
   mark(1);
-  sgd.zero_grad();
+  if (loop != Loop::kInBackward) sgd.zero_grad();
   loss.backward();
   mark(2);
-  sgd.step();
+  if (loop != Loop::kInBackward) sgd.step();
   mark(3);
   return loss;
 }
@@ -333,7 +355,8 @@ Phases measure_phases(const data::MnistSplit& train_set, uint64_t seed) {
   for (int64_t s = 0; s < kWarmSteps + steps; ++s) {
     const bool timed = s >= kWarmSteps;
     auto last = std::chrono::steady_clock::now();
-    training_step(net.model, net.sgd, x_all, y_all, perm.narrow(0, (s % steps) * kBatch, kBatch), [&](int phase) {
+    training_step(net.model, net.sgd, x_all, y_all, perm.narrow(0, (s % steps) * kBatch, kBatch), Loop::kStandard,
+                  [&](int phase) {
       const auto now = std::chrono::steady_clock::now();
       if (timed) p.ms[phase] += std::chrono::duration<double, std::milli>(now - last).count();
       last = now;
@@ -364,14 +387,16 @@ double accuracy(nn::Module& model, const Tensor& x, const Tensor& y) {
   return 100.0 * static_cast<double>(correct) / static_cast<double>(x.size(0));
 }
 
-// Trains eagerly (the standard loop), or, with `replay`, captures the first
-// step and replays it for every other: the batch indices are written into
-// one static index tensor that the captured step reads.
+// Trains with `loop`. kReplay captures the first step and replays it for
+// every other: the batch indices are written into one static index tensor
+// that the captured step reads.
 Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set, int epochs, uint64_t seed,
-             bool replay) {
+             Loop loop) {
   Net net(seed);
   nn::MLP& model = net.model;
   optim::SGD& sgd = net.sgd;
+  const bool replay = loop == Loop::kReplay;
+  if (loop == Loop::kInBackward) sgd.step_in_backward();
   const Tensor x_all = train_set.images.reshape({-1, 784});
   const Tensor y_all = train_set.labels;
   const int64_t n = x_all.size(0), steps = n / kBatch;
@@ -383,7 +408,7 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
   Tensor loss;
   const Tensor batch_idx = empty({kBatch}, kInt64);  // replay: the captured step reads its batch here
   CapturedStep captured;
-  auto one_step = [&](const Tensor& idx) { loss = training_step(model, sgd, x_all, y_all, idx, [](int) {}); };
+  auto one_step = [&](const Tensor& idx) { loss = training_step(model, sgd, x_all, y_all, idx, loop, [](int) {}); };
   for (int epoch = 0; epoch < epochs; ++epoch) {
     const Tensor perm = shuffled.next();
     auto start = std::chrono::steady_clock::now();
@@ -407,8 +432,11 @@ Result train(const data::MnistSplit& train_set, const data::MnistSplit& test_set
       }
     }
     epoch_s.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    std::fprintf(stderr, "# %s epoch %d: %.2f s, loss %.4f\n", replay ? "nabla-replay" : "nabla", epoch + 1,
-                 epoch_s.back(), last_loss);
+    std::fprintf(stderr, "# %s epoch %d: %.2f s, loss %.4f\n",
+                 loop == Loop::kReplay     ? "nabla-replay"
+                 : loop == Loop::kStandard ? "nabla-standard"
+                                           : "nabla",
+                 epoch + 1, epoch_s.back(), last_loss);
   }
   const AllocatorStats at_end = cpu_allocator::stats();
   const int64_t new_calls_end = g_new_calls.load();
@@ -470,10 +498,12 @@ int main(int argc, char** argv) {
   const double fraction_max = floor.floor_ms / (floor.floor_ms + memory.update_ms + memory.gather_ms);
   const double core_peak = bench::peak_fma_gflops();  // GFLOP/s of one core; 0: not measured
   const double peak_floor_ms = core_peak > 0 ? floor.step_mflop / (core_peak * threads) : -1;  // MFLOP / (GFLOP/s) = ms
-  const Result r = train(train_set, test_set, epochs, seed, /*replay=*/false);
+  const Result r = train(train_set, test_set, epochs, seed, Loop::kInBackward);
   const double rss = bench::peak_rss_mib();  // this process: data, model, training and the test pass
-  Result rr;  // the replay run, after the peak RSS is read: the memory target is the eager loop's
-  if (replay) rr = train(train_set, test_set, epochs, seed, /*replay=*/true);
+  // The other loops, after the peak RSS is read: the memory target is nabla's loop's.
+  const Result rs = train(train_set, test_set, epochs, seed, Loop::kStandard);
+  Result rr;
+  if (replay) rr = train(train_set, test_set, epochs, seed, Loop::kReplay);
   const Phases phases = measure_phases(train_set, seed);
   const bench::CrossCore cross_core = bench::cross_core_ns_per_line();
   const bench::ForkJoin fork_join = bench::fork_join_us();
@@ -509,21 +539,23 @@ int main(int argc, char** argv) {
     peer_results = bench::run_training_peers(commands, "mlp-fmnist");
   }
   bench::print_vs_lines("mlp-fmnist", threads, r.steps_per_s, r.test_acc, peer_results);
-  if (replay) {
-    // The replayed run must end with the eager run's weights, bit for bit.
+  // The other loops must end with nabla's loop's weights, bit for bit.
+  auto print_loop = [&](const char* impl, const Result& o) {
     double diff = 0;
-    for (size_t i = 0; i < r.params.size(); ++i) diff = std::max(diff, max(abs(r.params[i] - rr.params[i])).item());
+    for (size_t i = 0; i < r.params.size(); ++i) diff = std::max(diff, max(abs(r.params[i] - o.params[i])).item());
     std::printf(
-        "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla-replay\", \"threads\": %d, \"steps_per_s\": %.1f, "
+        "{\"bench\": \"mlp-fmnist\", \"impl\": \"%s\", \"threads\": %d, \"steps_per_s\": %.1f, "
         "\"epoch_s\": %.3f, \"epochs\": %d, \"test_acc\": %.2f, \"final_loss\": %.4f, \"step_ms\": %.4f, "
         "\"vs_eager\": %.3f, \"max_weight_diff_vs_eager\": %g, \"tensors_per_step\": %.1f, "
         "\"new_calls_per_step\": %.1f}\n",
-        threads, rr.steps_per_s, rr.epoch_s, epochs, rr.test_acc, rr.final_loss, 1e3 / rr.steps_per_s,
-        rr.steps_per_s / r.steps_per_s, diff,
-        static_cast<double>(rr.at_end.allocs - rr.after_warm.allocs) / static_cast<double>(rr.steps_after_warm),
-        static_cast<double>(rr.new_calls_end - rr.new_calls_warm) / static_cast<double>(rr.steps_after_warm));
-    bench::print_vs_lines("mlp-fmnist", threads, rr.steps_per_s, rr.test_acc, peer_results, "nabla-replay");
-  }
+        impl, threads, o.steps_per_s, o.epoch_s, epochs, o.test_acc, o.final_loss, 1e3 / o.steps_per_s,
+        o.steps_per_s / r.steps_per_s, diff,
+        static_cast<double>(o.at_end.allocs - o.after_warm.allocs) / static_cast<double>(o.steps_after_warm),
+        static_cast<double>(o.new_calls_end - o.new_calls_warm) / static_cast<double>(o.steps_after_warm));
+    bench::print_vs_lines("mlp-fmnist", threads, o.steps_per_s, o.test_acc, peer_results, impl);
+  };
+  print_loop("nabla-standard", rs);
+  if (replay) print_loop("nabla-replay", rr);
 
   std::printf(
       "{\"bench\": \"mlp-fmnist\", \"impl\": \"nabla-phases\", \"threads\": %d, \"steps\": %lld, "
@@ -562,6 +594,8 @@ int main(int argc, char** argv) {
   std::printf("\nmlp-fmnist, %d thread(s), %d epoch(s)\n%-10s %12s %10s %10s %14s\n", threads, epochs, "impl",
               "steps/s", "test acc", "peak MiB", "nabla speedup");
   std::printf("%-10s %12.1f %9.2f%% %10.1f %14s\n", "nabla", r.steps_per_s, r.test_acc, rss, "-");
+  std::printf("%-10s %12.1f %9.2f%% %10s %13.2fx (the standard loop: zero_grad, backward, step)\n", "  standard",
+              rs.steps_per_s, rs.test_acc, "", rs.steps_per_s / r.steps_per_s);
   if (replay)
     std::printf("%-10s %12.1f %9.2f%% %10s %13.2fx (the same run with the step captured, replayed)\n", "  replay",
                 rr.steps_per_s, rr.test_acc, "", rr.steps_per_s / r.steps_per_s);
@@ -581,7 +615,8 @@ int main(int argc, char** argv) {
       "with dense GEMMs\n",
       memory.update_ms, memory.gather_ms, 100.0 * fraction_max);
   std::printf(
-      "where an eager step's time goes (mean of %lld steps): gather %.3f, forward %.3f, backward %.3f, "
+      "where a step of the standard loop spends its time (mean of %lld steps): gather %.3f, forward %.3f, backward "
+      "%.3f, "
       "update %.3f ms\n",
       static_cast<long long>(phases.steps), phases.ms[0], phases.ms[1], phases.ms[2], phases.ms[3]);
   if (cross_core.write_ns > 0)

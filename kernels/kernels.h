@@ -90,6 +90,16 @@ struct SgdHyper {
   bool first_step;  // the momentum buffer starts as the first gradient
 };
 void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h);
+// The same step with the gradient a · b (a [1, m, k], b [1, k, n], as
+// matmul takes them), which is never stored: the product's tiles update
+// the parameter and momentum rows they cover from registers (the weight
+// gradient of a linear layer and the optimizer's pass over it in one).
+// Returns false, having done nothing, where no fused kernel takes it (then
+// compute the gradient and call sgd_step): CPUs without AVX-512, CUDA,
+// float64, no momentum or its first step, products the small GEMM kernels
+// of kernels/cpu/gemm_small.h do not take in one block of k.
+bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer,
+                      const SgdHyper& h);
 
 struct AdamHyper {
   double lr, beta1, beta2, eps, weight_decay;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "../autograd/grad_consumer.h"
 #include "../autograd/grad_mode.h"
 #include "../autograd/node.h"
 #include "../tensor/capture.h"
@@ -68,6 +69,10 @@ void Optimizer::add_param_group(ParamGroup group) {
   for (const ParamGroup& g : groups_)
     for (const Tensor& p : g.params) already.push_back(p.impl());
   check_group(group, already);
+  if (in_backward_) {
+    check_no_other_consumer(group);
+    set_consumer(group, groups_.size(), true);
+  }
   groups_.push_back(std::move(group));
 }
 
@@ -83,7 +88,10 @@ Tensor Optimizer::buffer(ParamState& state, const std::string& name, const Tenso
   return t;
 }
 
-Optimizer::~Optimizer() { *self_ = nullptr; }
+Optimizer::~Optimizer() {
+  *self_ = nullptr;
+  step_in_backward(false);
+}
 
 void Optimizer::update_group(const ParamGroup& group, std::vector<ParamUpdate>& params) {
   for (ParamUpdate& u : params) {
@@ -111,11 +119,18 @@ void Optimizer::step() {
       pending_.push_back({p, grad.contiguous()});  // a copy, if any, is part of a captured step
     }
     if (pending_.empty()) continue;
+    update_recorded(g, pending_);
+    pending_.clear();  // lets the gradients go with zero_grad(), keeps the capacity
+  }
+}
+
+void Optimizer::update_recorded(size_t g, std::vector<ParamUpdate>& params) {
+  {
     std::optional<detail::TapePause> pause;
     if (detail::capturing()) {
       // Captured: the replay runs this update again, reading the options and
       // state it finds then, so its kernels are not recorded as they are now.
-      detail::on_replay([self = self_, g, params = pending_]() mutable {
+      detail::on_replay([self = self_, g, params]() mutable {
         Optimizer* opt = *self;
         NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
         NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
@@ -124,8 +139,95 @@ void Optimizer::step() {
       });
       pause.emplace();
     }
-    update_group(groups_[g], pending_);
-    pending_.clear();  // lets the gradients go with zero_grad(), keeps the capacity
+    update_group(groups_[g], params);
+  }
+}
+
+// ---- stepping in backward ------------------------------------------------------
+
+// Takes each parameter's gradient from the engine (autograd/grad_consumer.h)
+// and makes that parameter's update, as step() would make it.
+class Optimizer::InBackward : public autograd::GradConsumer {
+ public:
+  explicit InBackward(Optimizer& opt) : opt_(opt) {}
+
+  // Called as parameters start (or stop) stepping in backward.
+  void add(const Tensor& param, size_t group) { group_of_[param.impl()] = group; }
+
+  void take(const Tensor& param, const Tensor& grad) override {
+    const size_t g = group_of(param);
+    NoGradGuard no_grad;
+    NABLA_CHECK(grad.shape() == param.shape() && grad.dtype() == param.dtype(), opt_.name_,
+                " (stepping in backward): the gradient (", shape_str(grad.shape()), " ", dtype_name(grad.dtype()),
+                ") does not match its parameter (", shape_str(param.shape()), " ", dtype_name(param.dtype()), ")");
+    one_.assign(1, ParamUpdate{param, grad.contiguous()});
+    opt_.update_recorded(g, one_);
+    one_.clear();  // lets the gradient go, keeps the capacity
+  }
+
+  bool take_product(const Tensor& param, const Tensor& a, const Tensor& b) override {
+    if (a.ndim() != 2 || b.ndim() != 2 || param.ndim() != 2 || a.size(0) != param.size(0) ||
+        b.size(1) != param.size(1) || a.size(1) != b.size(0) || a.dtype() != param.dtype() ||
+        b.dtype() != param.dtype() || a.device() != param.device() || b.device() != param.device())
+      return false;  // not this parameter's gradient as it stands: let the engine form it and check
+    const ParamGroup& group = opt_.groups_[group_of(param)];
+    ParamState& state = opt_.state_[param.impl()];
+    state.step += 1;
+    NoGradGuard no_grad;
+    if (!opt_.update_from_product(group, param, state, a, b)) {
+      state.step -= 1;
+      return false;
+    }
+    param.bump_version();
+    for (const auto& item : state.buffers) item.second.bump_version();
+    return true;
+  }
+
+ private:
+  size_t group_of(const Tensor& param) const {
+    auto it = group_of_.find(param.impl());
+    NABLA_CHECK(it != group_of_.end(), opt_.name_, " (stepping in backward): a parameter of shape ",
+                shape_str(param.shape()), " is not in any of its groups");
+    return it->second;
+  }
+
+  Optimizer& opt_;
+  std::unordered_map<const TensorImpl*, size_t> group_of_;
+  std::vector<ParamUpdate> one_;  // take()'s list, reused
+};
+
+bool Optimizer::update_from_product(const ParamGroup&, const Tensor&, ParamState&, const Tensor&, const Tensor&) {
+  return false;
+}
+
+void Optimizer::check_no_other_consumer(const ParamGroup& group) const {
+  for (const Tensor& p : group.params)
+    NABLA_CHECK(!p.impl()->consumer || p.impl()->consumer == in_backward_.get(), name_,
+                ".step_in_backward: a parameter of shape ", shape_str(p.shape()),
+                " already steps in backward with another optimizer");
+}
+
+void Optimizer::set_consumer(const ParamGroup& group, size_t index, bool on) {
+  for (const Tensor& p : group.params) {
+    TensorImpl* impl = p.impl();
+    if (on) {
+      impl->consumer = in_backward_.get();
+      in_backward_->add(p, index);
+    } else if (impl->consumer == in_backward_.get()) {
+      impl->consumer = nullptr;
+    }
+  }
+}
+
+void Optimizer::step_in_backward(bool on) {
+  if (on == steps_in_backward()) return;
+  if (on) {
+    for (const ParamGroup& group : groups_) check_no_other_consumer(group);
+    in_backward_ = std::make_unique<InBackward>(*this);
+    for (size_t g = 0; g < groups_.size(); ++g) set_consumer(groups_[g], g, true);
+  } else {
+    for (size_t g = 0; g < groups_.size(); ++g) set_consumer(groups_[g], g, false);
+    in_backward_.reset();
   }
 }
 

@@ -87,6 +87,25 @@ class Optimizer {
   void step();
   // Sets every parameter's .grad to none (PyTorch's set_to_none=True).
   void zero_grad();
+  // From now on, backward() makes the updates: each parameter is updated as
+  // soon as a backward has its whole gradient, which is then dropped (.grad
+  // stays none) - PyTorch's "optimizer step in backward". The loop is just
+  // forward and backward:
+  //
+  //   sgd.step_in_backward();
+  //   for (...) loss(model, batch).backward();   // no zero_grad(), no step()
+  //
+  // The same updates, bit for bit, as zero_grad(), backward(), step(); but a
+  // gradient is gone once used, so there is nothing to clip, to accumulate
+  // over several backwards or to read. What it buys: a gradient is used
+  // while it is still in cache and, for SGD with momentum, a linear layer's
+  // weight gradient is never stored at all - the tiles of its GEMM update
+  // the weight and momentum buffer from registers
+  // (kernels::sgd_step_product; the benchmark MLP's step, benchmarks/README.md).
+  // A parameter can step in backward for one optimizer at a time.
+  // step_in_backward(false) goes back to step().
+  void step_in_backward(bool on = true);
+  bool steps_in_backward() const { return in_backward_ != nullptr; }
 
   // Adds a group; options it does not give come from the defaults. Its
   // parameters must be floating, contiguous leaves not already optimized.
@@ -123,10 +142,26 @@ class Optimizer {
   // by name costs ~20 ns, and SGD's six per parameter were about half of the
   // 0.75 µs a step of six tiny tensors took (0.36 µs read once per group).
   virtual void update(const ParamGroup& group, const std::vector<ParamUpdate>& params) = 0;
+  // Under step_in_backward: updates one parameter of `group` whose gradient
+  // is the product a·b (2-D, of the parameter's shape, dtype and device)
+  // without forming it, and returns true; or returns false, having changed
+  // nothing, to be given the gradient formed (what the base does). The base
+  // has counted state.step already (and uncounts it on false).
+  virtual bool update_from_product(const ParamGroup& group, const Tensor& param, ParamState& state, const Tensor& a,
+                                   const Tensor& b);
   // The state buffer `name` of the parameter, made (zeros, or `fill`) when absent.
   static Tensor buffer(ParamState& state, const std::string& name, const Tensor& param, double fill = 0.0);
 
  private:
+  class InBackward;  // the GradConsumer that step_in_backward puts on the parameters
+  friend class InBackward;
+  // Updates the parameters in `params` (of group g), recorded for replay
+  // inside capture(): what step() does with each group.
+  void update_recorded(size_t g, std::vector<ParamUpdate>& params);
+  // Puts in_backward_ on the parameters of `group`, group number `index`
+  // (or takes it off); the check first, that none has another optimizer's.
+  void set_consumer(const ParamGroup& group, size_t index, bool on);
+  void check_no_other_consumer(const ParamGroup& group) const;
   void check_group(const ParamGroup& group, const std::vector<const TensorImpl*>& already) const;
   // One group's update, as step() makes it: finds each parameter's state
   // (made at its first step), counts the step, updates, bumps versions.
@@ -139,6 +174,7 @@ class Optimizer {
   std::vector<ParamGroup> groups_;
   std::unordered_map<const TensorImpl*, ParamState> state_;  // node-based: a ParamState never moves
   std::vector<ParamUpdate> pending_;                         // step()'s list, reused: no allocation once warm
+  std::unique_ptr<InBackward> in_backward_;                  // set while stepping in backward
   // Points to this optimizer until it is destroyed: a captured step's
   // replay holds a copy, and refuses to run once the optimizer is gone.
   std::shared_ptr<Optimizer*> self_ = std::make_shared<Optimizer*>(this);

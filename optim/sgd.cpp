@@ -34,21 +34,36 @@ void SGD::check_options(const Options& o) const {
               ", dampening=", o.at("dampening"));
 }
 
+namespace {
+kernels::SgdHyper hyper(const ParamGroup& group) {
+  return {group.lr(),
+          group.get("momentum"),
+          group.get("dampening"),
+          group.get("weight_decay"),
+          group.flag("nesterov"),
+          group.flag("maximize"),
+          false};
+}
+}  // namespace
+
 void SGD::update(const ParamGroup& group, const std::vector<ParamUpdate>& params) {
-  const double momentum = group.get("momentum");
-  kernels::SgdHyper h{group.lr(),
-                      momentum,
-                      group.get("dampening"),
-                      group.get("weight_decay"),
-                      group.flag("nesterov"),
-                      group.flag("maximize"),
-                      false};
+  kernels::SgdHyper h = hyper(group);
+  const double momentum = h.momentum;
   for (const ParamUpdate& u : params) {
     // The buffer is born at the first step with momentum, holding that step's gradient.
     h.first_step = momentum != 0 && !u.state->buffers.contains("momentum_buffer");
     Tensor buf = momentum != 0 ? buffer(*u.state, "momentum_buffer", u.param) : Tensor();
     kernels::sgd_step(detail::kview(u.param), detail::kview(u.grad), detail::kview_or_null(buf), h);
   }
+}
+
+bool SGD::update_from_product(const ParamGroup& group, const Tensor& param, ParamState& state, const Tensor& a,
+                              const Tensor& b) {
+  if (group.get("momentum") == 0 || !state.buffers.contains("momentum_buffer")) return false;
+  const Tensor buf = state.buffers.at("momentum_buffer");
+  int64_t da[6], db[6];
+  return kernels::sgd_step_product(detail::kview(param), nabla::detail::kview_matrix(a, da),
+                                   nabla::detail::kview_matrix(b, db), detail::kview(buf), hyper(group));
 }
 
 }  // namespace nabla::optim

@@ -25,6 +25,10 @@ class SGD : public Optimizer {
  private:
   void check_options(const Options& options) const override;
   void update(const ParamGroup& group, const std::vector<ParamUpdate>& params) override;
+  // With momentum, past the first step: the fused GEMM and update of
+  // kernels::sgd_step_product where it takes the product.
+  bool update_from_product(const ParamGroup& group, const Tensor& param, ParamState& state, const Tensor& a,
+                           const Tensor& b) override;
 };
 
 }  // namespace nabla::optim

@@ -29,6 +29,7 @@ class Tensor;
 class TensorIndex;
 namespace autograd {
 struct Node;
+struct GradConsumer;
 }
 
 using TensorHook = std::function<Tensor(const Tensor&)>;
@@ -61,6 +62,13 @@ struct TensorImpl {
   RefPtr<autograd::Node> grad_fn;  // the op that produced this tensor
   RefPtr<TensorImpl> grad;         // accumulated gradient (leaves)
   std::vector<TensorHook> hooks;   // leaf hooks (non-leaf hooks live on grad_fn)
+  // Leaves only: what takes this leaf's gradient inside backward (an
+  // optimizer's step_in_backward, autograd/grad_consumer.h; its owner sets
+  // and clears it), and the engine's count of the gradients still to come
+  // in the backward numbered consumer_visit.
+  autograd::GradConsumer* consumer = nullptr;
+  uint64_t consumer_visit = 0;
+  int64_t consumer_pending = 0;
 };
 
 // Destroys t and frees its memory (RefPtr calls it when the last handle goes).

@@ -56,7 +56,12 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   Tensor y = matmul_forward(a, b);
   return record("matmul", y, {a, b}, {a, b}, [a, b](const Tensor& dy) {
     Tensor da = a.requires_grad() ? sum_to(matmul(dy, b.transpose(-1, -2)), a.shape()) : Tensor();
-    Tensor db = b.requires_grad() ? sum_to(matmul(a.transpose(-1, -2), dy), b.shape()) : Tensor();
+    Tensor db;
+    if (b.requires_grad()) {
+      // 2-D: aᵀ·dy may go unformed to an optimizer stepping in backward.
+      const bool taken = a.ndim() == 2 && autograd::consume_product(1, a.t(), dy);
+      if (!taken) db = sum_to(matmul(a.transpose(-1, -2), dy), b.shape());
+    }
     return Grads{da, db};
   });
 }

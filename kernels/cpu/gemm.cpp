@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "denormals.h"
 #include "gemm_eigen.h"
 #include "parallel.h"
 #ifdef __AVX512F__
@@ -22,6 +23,7 @@ extern "C" void nabla_gemm_avx2_f64(const nabla::kernels::cpu::GemmArgs<double>*
 extern "C" void nabla_gemm_avx512_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
 extern "C" void nabla_gemm_avx512_f64(const nabla::kernels::cpu::GemmArgs<double>* args);
 extern "C" bool nabla_gemm_small_avx512_f32(const nabla::kernels::cpu::GemmArgs<float>* args);
+extern "C" bool nabla_gemm_sgd_fits_avx512(const nabla::kernels::cpu::GemmArgs<float>* args);
 #endif
 
 #ifdef NABLA_GEMM_OPENBLAS
@@ -174,6 +176,17 @@ void blas(const GemmArgs<double>& g) {
 // One product on the calling thread, by the best implementation at hand.
 template <class T>
 void gemm_serial(const GemmArgs<T>& g) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (g.sgd) {  // gemm_sgd() checked that the small kernels take it
+      FlushDenormals ftz;  // as sgd_step does, on this thread (MXCSR is per thread)
+#ifdef NABLA_GEMM_AVX2
+      nabla_gemm_small_avx512_f32(&g);
+#elif defined(__AVX512F__)
+      detail::gemm_small(g);
+#endif
+      return;
+    }
+  }
 #ifdef NABLA_GEMM_OPENBLAS
   if (g.k > 0 && static_cast<double>(g.m) * static_cast<double>(g.n) * static_cast<double>(g.k) >= kBlasMinWork &&
       use_openblas() && blas_ok(g))
@@ -245,6 +258,23 @@ void gemm_threaded(const GemmArgs<T>& g) {
 }  // namespace
 
 void gemm(const GemmArgs<float>& args) { gemm_threaded(args); }
+
+bool gemm_sgd(const GemmArgs<float>& args, const GemmSgd& sgd) {
+  if (*forced_gemm()) return false;  // the small kernels are switched off
+#ifdef NABLA_GEMM_AVX2
+  if (!use_avx512() || !nabla_gemm_sgd_fits_avx512(&args)) return false;
+#elif defined(__AVX512F__)
+  if (!detail::broadcast_in_one_block(args)) return false;
+#else
+  return false;
+#endif
+  GemmArgs<float> g = args;
+  g.sgd = &sgd;
+  // Split as gemm() splits the gradient's product, so each thread updates
+  // the rows it would have computed.
+  gemm_threaded(g);
+  return true;
+}
 
 void gemm(const GemmArgs<double>& args) { gemm_threaded(args); }
 

@@ -28,6 +28,17 @@
 
 namespace nabla::kernels::cpu {
 
+// An SGD step (with momentum) that gemm_sgd() makes with each tile of C, in
+// place of storing it: C is the gradient, c points into the parameter (the
+// same shape and leading dimension) and the momentum buffer lies
+// momentum_offset elements from it. The fields are SgdHyper's, rounded to
+// float as optim.cpp's sgd_loop rounds them.
+struct GemmSgd {
+  int64_t momentum_offset;
+  float lr, sign, weight_decay, momentum, one_minus_dampening;
+  bool nesterov;
+};
+
 template <class T>
 struct GemmArgs {
   int64_t m, n, k;
@@ -40,9 +51,20 @@ struct GemmArgs {
   T* c;
   int64_t ldc;
   bool accumulate;
+  const GemmSgd* sgd = nullptr;  // gemm_sgd() only: the step that takes C
 };
 
 void gemm(const GemmArgs<float>& args);
+// The SGD step of GemmSgd with the gradient A·B, which is never stored: each
+// tile of it updates the parameter and momentum rows it covers while it is
+// still in registers (the weight gradient of a linear layer, dW = dzᵀ·x, and
+// the optimizer's pass over dW in one). The same bits as gemm() into a
+// buffer and then sgd_step() (unless a partial sum of the gradient is
+// subnormal: both passes run with subnormals flushed). Returns false, having
+// done nothing, where the zero-skipping broadcast kernels of gemm_small.h do
+// not take the product in one block of k (not AVX-512, B column-major,
+// k > 64, C beyond their size) or args.accumulate is set.
+bool gemm_sgd(const GemmArgs<float>& args, const GemmSgd& sgd);
 void gemm(const GemmArgs<double>& args);
 void gemm(const GemmArgs<int64_t>& args);
 

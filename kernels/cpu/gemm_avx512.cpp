@@ -17,6 +17,12 @@ NABLA_GEMM_AVX512_EXPORT bool nabla_gemm_small_avx512_f32(const nabla::kernels::
   return nabla::kernels::cpu::detail::gemm_small(*args);
 }
 
+// Whether gemm_small() takes the product in one block of k, as gemm_sgd()
+// needs (gemm.h).
+NABLA_GEMM_AVX512_EXPORT bool nabla_gemm_sgd_fits_avx512(const nabla::kernels::cpu::GemmArgs<float>* args) {
+  return nabla::kernels::cpu::detail::broadcast_in_one_block(*args);
+}
+
 NABLA_GEMM_AVX512_EXPORT void nabla_gemm_avx512_f64(const nabla::kernels::cpu::GemmArgs<double>* args) {
   nabla::kernels::cpu::detail::gemm_eigen(*args);
 }

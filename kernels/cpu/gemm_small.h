@@ -45,11 +45,60 @@
 
 namespace nabla::kernels::cpu::detail {
 
+// A product the compiler must round before it is added: this file is built
+// into its own library (gemm_avx512.cpp) without -ffp-contract=off, and GCC
+// would fuse mul and add intrinsics into one FMA, rounded once.
+inline __m512 rounded_mul(__m512 a, __m512 b) {
+  __m512 p = _mm512_mul_ps(a, b);
+  asm("" : "+v"(p));
+  return p;
+}
+
+// With g.sgd (gemm_sgd()), acc is the gradient of the parameter row at c:
+// the step of optim.cpp's sgd_loop, the same operations in the same order
+// (each product rounded, as there: libnabla is built with
+// -ffp-contract=off), so the same bits.
+template <int NV>
+__attribute__((always_inline)) inline void sgd_row(const GemmSgd& s, float* p, const __m512 (&acc)[NV],
+                                                   __mmask16 last) {
+  float* buf = p + s.momentum_offset;
+  const __m512 lr = _mm512_set1_ps(s.lr), sign = _mm512_set1_ps(s.sign), wd = _mm512_set1_ps(s.weight_decay);
+  const __m512 momentum = _mm512_set1_ps(s.momentum), omd = _mm512_set1_ps(s.one_minus_dampening);
+  NABLA_UNROLL
+  for (int v = 0; v < NV; ++v) {
+    const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
+    const __m512 pv = _mm512_maskz_loadu_ps(m, p + 16 * v);
+    __m512 d = rounded_mul(sign, acc[v]);
+    if (s.weight_decay != 0.0f) d = _mm512_add_ps(d, rounded_mul(wd, pv));
+    const __m512 b =
+        _mm512_add_ps(rounded_mul(_mm512_maskz_loadu_ps(m, buf + 16 * v), momentum), rounded_mul(omd, d));
+    _mm512_mask_storeu_ps(buf + 16 * v, m, b);
+    d = s.nesterov ? _mm512_add_ps(d, rounded_mul(momentum, b)) : b;
+    _mm512_mask_storeu_ps(p + 16 * v, m, _mm512_sub_ps(pv, rounded_mul(lr, d)));
+  }
+}
+
 // One row of a broadcast tile's accumulators into C at c (added to what
-// is there when g.accumulate), the last vector masked to `last`.
+// is there when g.accumulate), the last vector masked to `last`; or, with
+// g.sgd, the parameter's update.
+// With g.sgd: asks for the parameter and momentum rows at c that store_row
+// will read when the next tile ends, so that their misses (in random row
+// order under the zero-skipping pairs, and last touched a whole step ago)
+// overlap this tile's FMAs instead of stalling the next one's end.
+template <int NV>
+__attribute__((always_inline)) inline void prefetch_row(const GemmArgs<float>& g, const float* c) {
+  if (!g.sgd) return;
+  NABLA_UNROLL
+  for (int v = 0; v < NV; ++v) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + 16 * v), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + g.sgd->momentum_offset + 16 * v), _MM_HINT_T0);
+  }
+}
+
 template <int NV>
 __attribute__((always_inline)) inline void store_row(const GemmArgs<float>& g, float* c, const __m512 (&acc)[NV],
                                                      __mmask16 last) {
+  if (g.sgd) return sgd_row<NV>(*g.sgd, c, acc, last);
   NABLA_UNROLL
   for (int v = 0; v < NV; ++v) {
     const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
@@ -67,6 +116,10 @@ void tile_by_broadcast(const GemmArgs<float>& g, int64_t i0, int64_t j0, __mmask
   for (int i = 0; i < MR; ++i) {
     NABLA_UNROLL
     for (int v = 0; v < NV; ++v) acc[i][v] = _mm512_setzero_ps();
+  }
+  if (i0 + 2 * MR <= g.m) {
+    NABLA_UNROLL
+    for (int i = 0; i < MR; ++i) prefetch_row<NV>(g, g.c + (i0 + MR + i) * g.ldc + j0);
   }
   // A(i, k) = a[i * a_row + k * a_col] in either storage order.
   const int64_t a_row = g.a_colmajor ? 1 : g.lda, a_col = g.a_colmajor ? g.lda : 1;
@@ -273,8 +326,10 @@ inline bool all_finite(const GemmArgs<float>& g) {
 
 // C rows rows[0..MR) x columns [j0, j0 + 16*NV), stepping through the k
 // whose bits are set in `steps` (the last vector masked to `last`).
+// next: the rows of the tile to come (2, or none), for prefetch_row.
 template <int MR, int NV>
-void tile_skipping(const GemmArgs<float>& g, const int64_t* rows, int64_t j0, __mmask16 last, uint64_t steps) {
+void tile_skipping(const GemmArgs<float>& g, const int64_t* rows, int64_t j0, __mmask16 last, uint64_t steps,
+                   const int64_t* next) {
   __m512 acc[MR][NV];
   NABLA_UNROLL
   for (int r = 0; r < MR; ++r) {
@@ -285,6 +340,10 @@ void tile_skipping(const GemmArgs<float>& g, const int64_t* rows, int64_t j0, __
   const float* a[MR];
   NABLA_UNROLL
   for (int r = 0; r < MR; ++r) a[r] = g.a + rows[r] * a_row;
+  if (next) {
+    prefetch_row<NV>(g, g.c + next[0] * g.ldc + j0);
+    prefetch_row<NV>(g, g.c + next[1] * g.ldc + j0);
+  }
   const float* b = g.b + j0;
   while (steps) {
     const int64_t k = __builtin_ctzll(steps);
@@ -381,8 +440,9 @@ inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
       constexpr int NV = decltype(nv)::value;
       int64_t i = 0;
       for (; i + 2 <= g.m; i += 2)
-        tile_skipping<2, NV>(cols, order + i, 0, last, masks[order[i]] | masks[order[i + 1]]);
-      if (i < g.m) tile_skipping<1, NV>(cols, order + i, 0, last, masks[order[i]]);
+        tile_skipping<2, NV>(cols, order + i, 0, last, masks[order[i]] | masks[order[i + 1]],
+                             i + 4 <= g.m ? order + i + 2 : nullptr);
+      if (i < g.m) tile_skipping<1, NV>(cols, order + i, 0, last, masks[order[i]], nullptr);
     });
   }
   return true;
@@ -450,6 +510,15 @@ inline void gemm_dots(const GemmArgs<float>& g) {
 constexpr double kSmallMaxWork = 8.0 * 1024 * 1024;
 constexpr double kDotsMaxWork = 16.0 * 1024 * 1024;
 constexpr int64_t kDotsMaxRows = 32;
+
+// Whether gemm_small() takes g with the broadcast tiles in one block of k,
+// so that every tile holds its part of the finished product: what the step
+// of gemm_sgd() needs.
+inline bool broadcast_in_one_block(const GemmArgs<float>& g) {
+  const double work = double(g.m) * double(g.n) * double(g.k);
+  return g.m > 0 && g.n > 0 && g.k > 0 && g.k <= kBroadcastDepth && !g.b_colmajor && !g.accumulate &&
+         work <= kSmallMaxWork;
+}
 
 // Runs the product and returns true when it is one these kernels take.
 inline bool gemm_small(const GemmArgs<float>& g) {

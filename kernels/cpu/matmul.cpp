@@ -56,6 +56,29 @@ void matmul_typed(const View& out, const View& a, const View& b) {
 
 }  // namespace
 
+bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer,
+                      const SgdHyper& h) {
+  // Only float32 with a momentum buffer past its first step (the buffer's
+  // birth copies the gradient, which is then never stored here).
+  if (param.dtype != DType::Float32 || a.dtype != DType::Float32 || b.dtype != DType::Float32 ||
+      !momentum_buffer.data || h.first_step)
+    return false;
+  const int64_t m = a.shape[1], k = a.shape[2], n = b.shape[2];
+  std::vector<float> sa, sb;  // stay empty: operands needing a copy are declined below
+  GemmArgs<float> g{m, n, k, nullptr, 0, false, nullptr, 0, false, static_cast<float*>(param.data), n, false};
+  operand(a, 0, sa, g.a, g.lda, g.a_colmajor);
+  operand(b, 0, sb, g.b, g.ldb, g.b_colmajor);
+  if (!sa.empty() || !sb.empty()) return false;
+  const GemmSgd sgd{static_cast<float*>(momentum_buffer.data) - static_cast<float*>(param.data),
+                    float(h.lr),
+                    h.maximize ? -1.0f : 1.0f,
+                    float(h.weight_decay),
+                    float(h.momentum),
+                    float(1 - h.dampening),
+                    h.nesterov};
+  return gemm_sgd(g, sgd);
+}
+
 void matmul(const View& out, const View& a, const View& b) {
   switch (out.dtype) {
     case DType::Float32:

@@ -101,7 +101,13 @@ Tensor linear_fused(const Tensor& x, const Tensor& w, const Tensor& b, bool relu
     Tensor dz = dy.reshape({rows, out});
     if (gate.defined()) dz = where_positive(dz, gate);
     Tensor dx = need_dx ? matmul(dz, w).reshape(x.shape()) : Tensor();
-    Tensor dw = need_dw ? matmul(dz.t(), x.reshape({rows, in})) : Tensor();
+    // dW = dzᵀ·x, unless an optimizer stepping in backward takes it as that
+    // product (autograd::consume_product) and never needs it stored.
+    Tensor dw;
+    if (need_dw) {
+      Tensor dzt = dz.t(), x2 = x.reshape({rows, in});
+      if (!autograd::consume_product(1, dzt, x2)) dw = matmul(dzt, x2);
+    }
     Tensor db = need_db ? sum(dz, {0}) : Tensor();
     return Grads{dx, dw, db};
   });

@@ -5,6 +5,7 @@
 // on AVX-512 CPUs go to the packing-free kernels of gemm_small.h (every tile
 // remainder and masked tail: m not a multiple of 3 or 6, n of 8 or 16, k of
 // 16; n = 37 and 128, which the dot tiles split into tiles of 6 and of 5).
+#include <nabla/kernels/cpu/cpu_kernels.h>
 #include <nabla/kernels/cpu/gemm.h>
 
 #include <cmath>
@@ -192,4 +193,70 @@ TEST_CASE("gemm: a zero of A times an infinity or NaN of B is NaN, as IEEE multi
       REQUIRE(c[i * n + 0] == 2.0f);
     }
   }
+}
+
+namespace {
+
+// kernels::cpu::sgd_step_product (the SGD step fused into dW's product,
+// gemm_sgd) against the product by gemm() into a buffer and then
+// kernels::cpu::sgd_step: the parameter and momentum buffer must come out
+// the same, bit for bit. Returns false where the fused kernel declined.
+bool check_sgd_product(int64_t m, int64_t n, int64_t k, double zeros, bool a_col, const nabla::kernels::SgdHyper& h) {
+  using nabla::kernels::View;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  std::uniform_real_distribution<double> uniform;
+  std::vector<float> a(m * k), b(k * n), grad(m * n), p(m * n), v(m * n);
+  for (float& x : a) x = uniform(rng) < zeros ? 0.0f : normal(rng);
+  for (float& x : b) x = normal(rng);
+  for (float& x : p) x = normal(rng);
+  for (float& x : v) x = normal(rng);
+  std::vector<float> p2 = p, v2 = v;
+  nabla::kernels::cpu::gemm(
+      GemmArgs<float>{m, n, k, a.data(), a_col ? m : k, a_col, b.data(), n, false, grad.data(), n, false});
+  const int64_t flat[2] = {m * n, 1};
+  auto dense = [&](float* data) { return View{data, nabla::kFloat32, nabla::Device(), 1, flat, flat + 1}; };
+  nabla::kernels::cpu::sgd_step(dense(p.data()), dense(grad.data()), dense(v.data()), h);
+  // a [1, m, k] in its storage order, b [1, k, n] row-major, as matmul's views.
+  const int64_t av[6] = {1, m, k, 0, a_col ? 1 : k, a_col ? m : 1}, bv[6] = {1, k, n, 0, n, 1};
+  const bool fused = nabla::kernels::cpu::sgd_step_product(
+      dense(p2.data()), View{a.data(), nabla::kFloat32, nabla::Device(), 3, av, av + 3},
+      View{b.data(), nabla::kFloat32, nabla::Device(), 3, bv, bv + 3}, dense(v2.data()), h);
+  if (!fused) return false;
+  int64_t differ = 0, first = -1;
+  for (int64_t i = 0; i < m * n; ++i)
+    if (p2[i] != p[i] || v2[i] != v[i]) differ++, first = first < 0 ? i : first;
+  CAPTURE(m, n, k, zeros, a_col, first);
+  REQUIRE(differ == 0);
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("gemm: the SGD step fused into a product's tiles equals the product, then the step", "[gemm]") {
+  const std::vector<nabla::kernels::SgdHyper> hypers = {
+      {0.05, 0.9, 0.0, 0.0, false, false, false},   // momentum
+      {0.05, 0.9, 0.1, 0.01, false, false, false},  // dampening, weight decay
+      {0.05, 0.9, 0.0, 1e-3, true, false, false},   // nesterov
+      {0.02, 0.5, 0.0, 0.0, false, true, false},    // maximize
+  };
+  // The fused kernel runs on AVX-512 CPUs unless NABLA_GEMM picks another GEMM.
+  const bool expect_fused = std::string(nabla::kernels::cpu::gemm_isa()) == "avx512" && !std::getenv("NABLA_GEMM");
+  INFO("gemm uses " << nabla::kernels::cpu::gemm_isa());
+  for (const auto& h : hypers)
+    for (double zeros : {0.0, 0.6, 0.97})
+      for (bool a_col : {false, true})
+        for (int64_t m : {1, 7, 37, 261})
+          for (int64_t n : {31, 33, 130})
+            for (int64_t k : {1, 29, 64}) CHECK(check_sgd_product(m, n, k, zeros, a_col, h) == expect_fused);
+  // The benchmark MLP's first layer, split across 2 threads by rows.
+  for (int threads : {1, 2}) {
+    nabla::set_num_threads(threads);
+    CHECK(check_sgd_product(128, 784, 32, 0.6, true, hypers[0]) == expect_fused);
+  }
+  nabla::set_num_threads(1);
+  // Declined (the caller forms the gradient instead): k over one block of
+  // 64, the momentum buffer's first step.
+  CHECK_FALSE(check_sgd_product(37, 33, 65, 0.6, true, hypers[0]));
+  CHECK_FALSE(check_sgd_product(37, 33, 29, 0.6, true, {0.05, 0.9, 0.0, 0.0, false, false, true}));
 }
