@@ -330,8 +330,7 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
           check_grad_shape(gi, e.leaf->shape, n->name, i);
           if (capture) {
             auto it = capture->leaves.find(e.leaf.get());
-            if (it != capture->leaves.end())
-              capture->results[it->second] = add_grads(capture->results[it->second], gi);
+            if (it != capture->leaves.end()) capture->results[it->second] = add_grads(capture->results[it->second], gi);
           } else {
             accumulate_into_leaf(e.leaf.get(), gi, create_graph);
           }

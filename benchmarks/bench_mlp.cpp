@@ -357,10 +357,10 @@ Phases measure_phases(const data::MnistSplit& train_set, uint64_t seed) {
     auto last = std::chrono::steady_clock::now();
     training_step(net.model, net.sgd, x_all, y_all, perm.narrow(0, (s % steps) * kBatch, kBatch), Loop::kStandard,
                   [&](int phase) {
-      const auto now = std::chrono::steady_clock::now();
-      if (timed) p.ms[phase] += std::chrono::duration<double, std::milli>(now - last).count();
-      last = now;
-    });
+                    const auto now = std::chrono::steady_clock::now();
+                    if (timed) p.ms[phase] += std::chrono::duration<double, std::milli>(now - last).count();
+                    last = now;
+                  });
   }
   for (double& ms : p.ms) ms /= static_cast<double>(steps);
   return p;

@@ -198,8 +198,7 @@ void bias_act(const View& y, const View& bias, bool relu) { NABLA_BACKEND_CALL(y
 void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h) {
   NABLA_BACKEND_CALL(param, sgd_step, param, grad, momentum_buffer, h);
 }
-bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer,
-                      const SgdHyper& h) {
+bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer, const SgdHyper& h) {
   // CPU only, and never recorded on a tape: the caller declines under capture.
   if (param.device.is_cuda()) return false;
   return cpu::sgd_step_product(param, a, b, momentum_buffer, h);

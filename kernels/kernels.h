@@ -98,8 +98,7 @@ void sgd_step(const View& param, const View& grad, const View& momentum_buffer, 
 // compute the gradient and call sgd_step): CPUs without AVX-512, CUDA,
 // float64, no momentum or its first step, products the small GEMM kernels
 // of kernels/cpu/gemm_small.h do not take in one block of k.
-bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer,
-                      const SgdHyper& h);
+bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer, const SgdHyper& h);
 
 struct AdamHyper {
   double lr, beta1, beta2, eps, weight_decay;

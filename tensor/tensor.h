@@ -30,7 +30,7 @@ class TensorIndex;
 namespace autograd {
 struct Node;
 struct GradConsumer;
-}
+}  // namespace autograd
 
 using TensorHook = std::function<Tensor(const Tensor&)>;
 

@@ -33,8 +33,7 @@ void sort_rows(const View& values, const View& indices, bool descending);
 void bias_act(const View& y, const View& bias, bool relu);
 // ---- optim (optim/*.cpp) ----
 void sgd_step(const View& param, const View& grad, const View& momentum_buffer, const SgdHyper& h);
-bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer,
-                      const SgdHyper& h);
+bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer, const SgdHyper& h);
 void adam_step(const View& param, const View& grad, const View& exp_avg, const View& exp_avg_sq,
                const View& max_exp_avg_sq, const AdamHyper& h);
 void rmsprop_step(const View& param, const View& grad, const View& square_avg, const View& grad_avg,

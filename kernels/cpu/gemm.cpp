@@ -177,7 +177,7 @@ void blas(const GemmArgs<double>& g) {
 template <class T>
 void gemm_serial(const GemmArgs<T>& g) {
   if constexpr (std::is_same_v<T, float>) {
-    if (g.sgd) {  // gemm_sgd() checked that the small kernels take it
+    if (g.sgd) {           // gemm_sgd() checked that the small kernels take it
       FlushDenormals ftz;  // as sgd_step does, on this thread (MXCSR is per thread)
 #ifdef NABLA_GEMM_AVX2
       nabla_gemm_small_avx512_f32(&g);

@@ -70,8 +70,7 @@ __attribute__((always_inline)) inline void sgd_row(const GemmSgd& s, float* p, c
     const __m512 pv = _mm512_maskz_loadu_ps(m, p + 16 * v);
     __m512 d = rounded_mul(sign, acc[v]);
     if (s.weight_decay != 0.0f) d = _mm512_add_ps(d, rounded_mul(wd, pv));
-    const __m512 b =
-        _mm512_add_ps(rounded_mul(_mm512_maskz_loadu_ps(m, buf + 16 * v), momentum), rounded_mul(omd, d));
+    const __m512 b = _mm512_add_ps(rounded_mul(_mm512_maskz_loadu_ps(m, buf + 16 * v), momentum), rounded_mul(omd, d));
     _mm512_mask_storeu_ps(buf + 16 * v, m, b);
     d = s.nesterov ? _mm512_add_ps(d, rounded_mul(momentum, b)) : b;
     _mm512_mask_storeu_ps(p + 16 * v, m, _mm512_sub_ps(pv, rounded_mul(lr, d)));

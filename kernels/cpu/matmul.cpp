@@ -56,8 +56,7 @@ void matmul_typed(const View& out, const View& a, const View& b) {
 
 }  // namespace
 
-bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer,
-                      const SgdHyper& h) {
+bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer, const SgdHyper& h) {
   // Only float32 with a momentum buffer past its first step (the buffer's
   // birth copies the gradient, which is then never stored here).
   if (param.dtype != DType::Float32 || a.dtype != DType::Float32 || b.dtype != DType::Float32 ||

@@ -81,8 +81,8 @@ TEST_CASE("step_in_backward makes the standard loop's updates, bit for bit", "[o
   SECTION("the benchmark MLP's shapes, split across threads") {
     const int threads = get_num_threads();
     set_num_threads(2);
-    const double diff = standard_vs_in_backward(make<optim::SGD>({{"lr", 0.01}, {"momentum", 0.9}}), 784,
-                                                {128, 64}, 32, 4);
+    const double diff =
+        standard_vs_in_backward(make<optim::SGD>({{"lr", 0.01}, {"momentum", 0.9}}), 784, {128, 64}, 32, 4);
     set_num_threads(threads);
     CHECK(diff == 0);
   }
@@ -149,8 +149,7 @@ TEST_CASE("step_in_backward: on and off, one optimizer per parameter, none after
   CHECK(net.parameters()[0].grad().defined());
 }
 
-TEST_CASE("step_in_backward: create_graph and autograd::grad leave the parameters alone",
-          "[optim][step_in_backward]") {
+TEST_CASE("step_in_backward: create_graph and autograd::grad leave the parameters alone", "[optim][step_in_backward]") {
   manual_seed(9);
   nn::MLP net(6, {5}, 2);
   const Batch b = batch(4, 6, 2, 2);
