@@ -145,6 +145,29 @@ std::vector<std::pair<std::string, double>> Trainer::running_metrics() const {
   return out;
 }
 
+void Trainer::backward_and_step(const Tensor& loss, bool last_in_epoch) {
+  // Summed over accumulated batches, the gradient is their mean.
+  (accumulate_ > 1 ? loss / static_cast<double>(accumulate_) : loss).backward();
+  ++accumulated_;
+  if (accumulated_ >= accumulate_ || last_in_epoch) {
+    each_callback([&](Callback& cb) { cb.on_before_optimizer_step(*this); });
+    optimizer_.step();
+    optimizer_.zero_grad();
+    ++optimizer_steps_;
+    accumulated_ = 0;
+    each_callback([&](Callback& cb) { cb.on_after_optimizer_step(*this); });
+  }
+}
+
+void Trainer::step_in_backward(const Tensor& loss) {
+  NABLA_CHECK(accumulate_ == 1, "Trainer", "step_in_backward updates at every backward: it needs "
+              "accumulate_grad_batches = 1, got ", accumulate_);
+  each_callback([&](Callback& cb) { cb.on_before_optimizer_step(*this); });
+  loss.backward();  // the updates too: fit() set the optimizer stepping in backward
+  ++optimizer_steps_;
+  each_callback([&](Callback& cb) { cb.on_after_optimizer_step(*this); });
+}
+
 void Trainer::train_batch(const data::Batch& batch, bool last_in_epoch) {
   each_callback([&](Callback& cb) { cb.on_batch_start(*this, batch); });
   const auto& groups = optimizer_.param_groups();
@@ -154,22 +177,15 @@ void Trainer::train_batch(const data::Batch& batch, bool last_in_epoch) {
   ++step_;
   if (out.loss.defined()) {
     const double value = loss_value(out.loss, "Trainer::training_step");
-    // Summed over accumulated batches, the gradient is their mean.
-    Tensor loss = accumulate_ > 1 ? out.loss / static_cast<double>(accumulate_) : out.loss;
-    loss.backward();
-    ++accumulated_;
-    if (accumulated_ >= accumulate_ || last_in_epoch) {
-      each_callback([&](Callback& cb) { cb.on_before_optimizer_step(*this); });
-      optimizer_.step();
-      optimizer_.zero_grad();
-      ++optimizer_steps_;
-      accumulated_ = 0;
-      each_callback([&](Callback& cb) { cb.on_after_optimizer_step(*this); });
-    }
+    if (options_.step_in_backward)
+      step_in_backward(out.loss);
+    else
+      backward_and_step(out.loss, last_in_epoch);
     log_.log("train/loss", value, step_, epoch_);
     loss_sum_ += value;
   }
   ++loss_count_;
+
   log_.log("lr", lr, step_, epoch_);
   for (const auto& [key, value] : out.logs) {
     log_.log("train/" + key, value, step_, epoch_);
@@ -281,6 +297,22 @@ FitResult Trainer::fit(data::DataLoader& train, data::DataLoader* val, int64_t e
   const bool interactive = options_.interactive < 0 ? ProgressBar::stdout_is_terminal() : options_.interactive != 0;
   std::optional<ProgressBar> bar;
   if (options_.progress) bar.emplace(out, interactive);
+
+  // Stepping in backward for this fit() only: the optimizer is the caller's.
+  struct InBackward {
+    optim::Optimizer* optimizer = nullptr;
+    ~InBackward() {
+      if (optimizer) optimizer->step_in_backward(false);
+    }
+  } in_backward;
+  if (options_.step_in_backward) {
+    NABLA_CHECK(accumulate_ == 1, "Trainer::fit",
+                "step_in_backward updates at every backward: it needs accumulate_grad_batches = 1, got ", accumulate_);
+    if (!optimizer_.steps_in_backward()) {
+      optimizer_.step_in_backward(true);
+      in_backward.optimizer = &optimizer_;
+    }
+  }
 
   FitResult result;
   model_.train();

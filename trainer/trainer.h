@@ -98,6 +98,14 @@ struct TrainerOptions {
   bool detect_anomaly = false;     // name the op of the first NaN/Inf (autograd/anomaly.h)
   std::string log_csv, log_jsonl;  // the metrics log's files, rewritten at each epoch's end
   int64_t validate_every_n_epochs = 1;
+  // Let backward make the optimizer's updates (optim::Optimizer::step_in_backward):
+  // each parameter updated as soon as its gradient is whole, a linear
+  // layer's weight gradient fused into SGD's update, never stored. The same
+  // updates, bit for bit; faster for small models. Needs
+  // accumulate_grad_batches = 1, and no callback may need the gradients
+  // (on_before_optimizer_step then runs before backward, with none to see;
+  // GradientClipping refuses it).
+  bool step_in_backward = false;
 };
 
 // How fit() ended.
@@ -194,6 +202,10 @@ class Trainer {
   void add_metric_pair(std::unique_ptr<Metric> train, std::unique_ptr<Metric> val);
   StepOutput default_step(const data::Batch& batch);
   void train_batch(const data::Batch& batch, bool last_in_epoch);
+  // A batch's backward and, every accumulate_ batches, the optimizer's step;
+  // or, with options_.step_in_backward, the backward that makes the updates.
+  void backward_and_step(const Tensor& loss, bool last_in_epoch);
+  void step_in_backward(const Tensor& loss);
   void finish_epoch(data::DataLoader* val, double epoch_seconds);
   void reset_epoch_accumulators();
   std::vector<std::pair<std::string, double>> running_metrics() const;

@@ -151,6 +151,9 @@ int run(const std::vector<std::string>& argv) {
 
   trainer::TrainerOptions to;
   to.accumulate_grad_batches = o.accumulate;
+  // The updates made inside backward: the same bits, faster (optim/optimizer.h);
+  // clipping and accumulation need the gradients kept until the step.
+  to.step_in_backward = o.accumulate == 1 && o.clip <= 0;
   to.checkpoint_dir = o.out + "/checkpoints";
   to.progress = true;
   to.interactive = o.progress ? -1 : 0;

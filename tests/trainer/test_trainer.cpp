@@ -134,6 +134,32 @@ TEST_CASE("Trainer: gradient accumulation of k batches steps like one batch k ti
   for (size_t i = 0; i < a.size(); ++i) testing::require_close(a[i], b[i], 1e-5);
 }
 
+TEST_CASE("Trainer: step_in_backward trains bit for bit as the optimizer's step does", "[trainer]") {
+  TrainerOptions in_backward = ToyRun::quiet();
+  in_backward.step_in_backward = true;
+  ToyRun standard, fused(in_backward);
+  manual_seed(1);
+  FitResult a = standard.fit(3);
+  manual_seed(1);
+  FitResult b = fused.fit(3);
+  CHECK(a.steps == b.steps);
+  CHECK(testing::param_bits(*standard.model) == testing::param_bits(*fused.model));
+  CHECK(standard.trainer->log().history("train/loss") == fused.trainer->log().history("train/loss"));
+  CHECK(fused.trainer->optimizer_steps() == standard.trainer->optimizer_steps());
+  CHECK_FALSE(fused.sgd->steps_in_backward());  // for fit() only
+  for (const Tensor& p : fused.model->parameters()) CHECK_FALSE(p.grad().defined());
+
+  // Refused where the gradients must outlive backward.
+  TrainerOptions accumulate = in_backward;
+  accumulate.accumulate_grad_batches = 2;
+  ToyRun accumulating(accumulate);
+  CHECK_THROWS_WITH(accumulating.fit(1), Catch::Contains("accumulate_grad_batches = 1"));
+  ToyRun clipped(in_backward);
+  clipped.trainer->add_callback(std::make_shared<GradientClipping>(1.0));
+  CHECK_THROWS_WITH(clipped.fit(1), Catch::Contains("nothing to clip"));
+  CHECK_FALSE(clipped.sgd->steps_in_backward());
+}
+
 TEST_CASE("Trainer: max_steps, request_stop and the non-interactive progress lines", "[trainer]") {
   std::ostringstream out;
   TrainerOptions o;

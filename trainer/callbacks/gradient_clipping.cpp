@@ -11,6 +11,9 @@ GradientClipping::GradientClipping(double max, ClipBy by, double norm_type, bool
 }
 
 void GradientClipping::on_before_optimizer_step(Trainer& trainer) {
+  NABLA_CHECK(!trainer.options().step_in_backward, "GradientClipping",
+              "with TrainerOptions::step_in_backward each gradient is used and dropped inside backward, so there "
+              "is nothing to clip: turn one of the two off");
   const std::vector<Tensor> params = trainer.model().parameters();
   if (by_ == ClipBy::Value) {
     optim::clip_grad_value_(params, max_);
