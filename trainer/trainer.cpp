@@ -160,8 +160,10 @@ void Trainer::backward_and_step(const Tensor& loss, bool last_in_epoch) {
 }
 
 void Trainer::step_in_backward(const Tensor& loss) {
-  NABLA_CHECK(accumulate_ == 1, "Trainer", "step_in_backward updates at every backward: it needs "
-              "accumulate_grad_batches = 1, got ", accumulate_);
+  NABLA_CHECK(accumulate_ == 1, "Trainer",
+              "step_in_backward updates at every backward: it needs "
+              "accumulate_grad_batches = 1, got ",
+              accumulate_);
   each_callback([&](Callback& cb) { cb.on_before_optimizer_step(*this); });
   loss.backward();  // the updates too: fit() set the optimizer stepping in backward
   ++optimizer_steps_;
