@@ -102,7 +102,10 @@ class Optimizer {
   // weight gradient is never stored at all - the tiles of its GEMM update
   // the weight and momentum buffer from registers
   // (kernels::sgd_step_product; the benchmark MLP's step, benchmarks/README.md).
-  // A parameter can step in backward for one optimizer at a time.
+  // A parameter can step in backward for one optimizer at a time. When a
+  // backward throws part way, the parameters it finished are updated and the
+  // others keep partial sums in .grad, which the next backward would add in
+  // (as with PyTorch's hooks): call zero_grad() after catching.
   // step_in_backward(false) goes back to step().
   void step_in_backward(bool on = true);
   bool steps_in_backward() const { return in_backward_ != nullptr; }
