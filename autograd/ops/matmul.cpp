@@ -58,8 +58,9 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
     Tensor da = a.requires_grad() ? sum_to(matmul(dy, b.transpose(-1, -2)), a.shape()) : Tensor();
     Tensor db;
     if (b.requires_grad()) {
-      // 2-D: aᵀ·dy may go unformed to an optimizer stepping in backward.
-      const bool taken = a.ndim() == 2 && autograd::consume_product(1, a.t(), dy);
+      // 2-D: aᵀ·dy may go unformed to an optimizer stepping in backward
+      // (asked only when b has one: the view aᵀ is an op's worth of time).
+      const bool taken = a.ndim() == 2 && b.impl()->consumer && autograd::consume_product(1, a.t(), dy);
       if (!taken) db = sum_to(matmul(a.transpose(-1, -2), dy), b.shape());
     }
     return Grads{da, db};

@@ -192,3 +192,22 @@ TEST_CASE("step_in_backward: a captured step replays the standard loop's updates
   CHECK(max_diff(standard, captured) == 0);
   CHECK(opt_captured.state(captured.parameters()[0])->step == 5);
 }
+
+TEST_CASE("step_in_backward: a weight used by matmul (x·w, w [in, out]) is fused the same way",
+          "[optim][step_in_backward]") {
+  manual_seed(13);
+  const Tensor w0 = randn({37, 21}) * 0.2;
+  const Tensor standard = w0.clone().requires_grad_(), fused = w0.clone().requires_grad_();
+  optim::SGD opt_standard({standard}, {{"lr", 0.05}, {"momentum", 0.9}, {"nesterov", 1}});
+  optim::SGD opt_fused({fused}, {{"lr", 0.05}, {"momentum", 0.9}, {"nesterov", 1}});
+  opt_fused.step_in_backward();
+  for (int s = 0; s < 4; ++s) {
+    const Batch b = batch(33, 37, 10, 80 + s);
+    opt_standard.zero_grad();
+    sum(relu(matmul(b.x, standard))).backward();
+    opt_standard.step();
+    sum(relu(matmul(b.x, fused))).backward();
+    CHECK_FALSE(fused.grad().defined());
+  }
+  CHECK(max(abs(standard - fused)).item<double>() == 0);
+}
