@@ -113,9 +113,7 @@ void Optimizer::step() {
     for (const Tensor& p : groups_[g].params) {
       const Tensor grad = p.grad();
       if (!grad.defined()) continue;
-      NABLA_CHECK(grad.shape() == p.shape() && grad.dtype() == p.dtype(), name_, ".step: the gradient (",
-                  shape_str(grad.shape()), " ", dtype_name(grad.dtype()), ") does not match its parameter (",
-                  shape_str(p.shape()), " ", dtype_name(p.dtype()), ")");
+      check_gradient(p, grad, ".step");
       pending_.push_back({p, grad.contiguous()});  // a copy, if any, is part of a captured step
     }
     if (pending_.empty()) continue;
@@ -125,22 +123,26 @@ void Optimizer::step() {
 }
 
 void Optimizer::update_recorded(size_t g, std::vector<ParamUpdate>& params) {
-  {
-    std::optional<detail::TapePause> pause;
-    if (detail::capturing()) {
-      // Captured: the replay runs this update again, reading the options and
-      // state it finds then, so its kernels are not recorded as they are now.
-      detail::on_replay([self = self_, g, params]() mutable {
-        Optimizer* opt = *self;
-        NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
-        NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
-        NoGradGuard no_grad;
-        opt->update_group(opt->groups_[g], params);
-      });
-      pause.emplace();
-    }
-    update_group(groups_[g], params);
+  std::optional<detail::TapePause> pause;
+  if (detail::capturing()) {
+    // Captured: the replay runs this update again, reading the options and
+    // state it finds then, so its kernels are not recorded as they are now.
+    detail::on_replay([self = self_, g, params]() mutable {
+      Optimizer* opt = *self;
+      NABLA_CHECK(opt, "replay", "the optimizer this step was captured with has been destroyed");
+      NABLA_CHECK(g < opt->groups_.size(), "replay", opt->name_, " has fewer parameter groups than when captured");
+      NoGradGuard no_grad;
+      opt->update_group(opt->groups_[g], params);
+    });
+    pause.emplace();
   }
+  update_group(groups_[g], params);
+}
+
+void Optimizer::check_gradient(const Tensor& param, const Tensor& grad, const char* where) const {
+  NABLA_CHECK(grad.shape() == param.shape() && grad.dtype() == param.dtype(), name_, where, ": the gradient (",
+              shape_str(grad.shape()), " ", dtype_name(grad.dtype()), ") does not match its parameter (",
+              shape_str(param.shape()), " ", dtype_name(param.dtype()), ")");
 }
 
 // ---- stepping in backward ------------------------------------------------------
@@ -157,9 +159,7 @@ class Optimizer::InBackward : public autograd::GradConsumer {
   void take(const Tensor& param, const Tensor& grad) override {
     const size_t g = group_of(param);
     NoGradGuard no_grad;
-    NABLA_CHECK(grad.shape() == param.shape() && grad.dtype() == param.dtype(), opt_.name_,
-                " (stepping in backward): the gradient (", shape_str(grad.shape()), " ", dtype_name(grad.dtype()),
-                ") does not match its parameter (", shape_str(param.shape()), " ", dtype_name(param.dtype()), ")");
+    opt_.check_gradient(param, grad, " (stepping in backward)");
     one_.assign(1, ParamUpdate{param, grad.contiguous()});
     opt_.update_recorded(g, one_);
     one_.clear();  // lets the gradient go, keeps the capacity

@@ -161,6 +161,8 @@ class Optimizer {
   // Updates the parameters in `params` (of group g), recorded for replay
   // inside capture(): what step() does with each group.
   void update_recorded(size_t g, std::vector<ParamUpdate>& params);
+  // An Error naming the optimizer and `where` unless grad has param's shape and dtype.
+  void check_gradient(const Tensor& param, const Tensor& grad, const char* where) const;
   // Puts in_backward_ on the parameters of `group`, group number `index`
   // (or takes it off); the check first, that none has another optimizer's.
   void set_consumer(const ParamGroup& group, size_t index, bool on);
