@@ -77,9 +77,6 @@ __attribute__((always_inline)) inline void sgd_row(const GemmSgd& s, float* p, c
   }
 }
 
-// One row of a broadcast tile's accumulators into C at c (added to what
-// is there when g.accumulate), the last vector masked to `last`; or, with
-// g.sgd, the parameter's update.
 // With g.sgd: asks for the parameter and momentum rows at c that store_row
 // will read when the next tile ends, so that their misses (in random row
 // order under the zero-skipping pairs, and last touched a whole step ago)
@@ -94,6 +91,9 @@ __attribute__((always_inline)) inline void prefetch_row(const GemmArgs<float>& g
   }
 }
 
+// One row of a broadcast tile's accumulators into C at c (added to what
+// is there when g.accumulate), the last vector masked to `last`; or, with
+// g.sgd, the parameter's update.
 template <int NV>
 __attribute__((always_inline)) inline void store_row(const GemmArgs<float>& g, float* c, const __m512 (&acc)[NV],
                                                      __mmask16 last) {
