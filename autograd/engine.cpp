@@ -382,7 +382,6 @@ bool consume_product(size_t input, const Tensor& a, const Tensor& b) {
   const RefPtr<TensorImpl>& leaf = n->inputs[input].leaf;
   if (!leaf || !leaf->consumer || leaf->grad || !leaf->hooks.empty()) return false;
   if (leaf->consumer_visit != running_visit || leaf->consumer_pending != 1) return false;
-  if (::nabla::detail::capture_running()) return false;  // a captured step replays kernels, not closures
   return leaf->consumer->take_product(Tensor(leaf), a, b);
 }
 

@@ -199,8 +199,9 @@ void sgd_step(const View& param, const View& grad, const View& momentum_buffer, 
   NABLA_BACKEND_CALL(param, sgd_step, param, grad, momentum_buffer, h);
 }
 bool sgd_step_product(const View& param, const View& a, const View& b, const View& momentum_buffer, const SgdHyper& h) {
-  // CPU only, and never recorded on a tape: the caller declines under capture.
-  if (param.device.is_cuda()) return false;
+  // CPU only, and never recorded: while a tape records (capture), decline,
+  // so the caller forms the gradient and makes the recorded update instead.
+  if (param.device.is_cuda() || tapes_recording.load(std::memory_order_relaxed) != 0) return false;
   return cpu::sgd_step_product(param, a, b, momentum_buffer, h);
 }
 void adam_step(const View& param, const View& grad, const View& exp_avg, const View& exp_avg_sq,

@@ -307,13 +307,9 @@ FitResult Trainer::fit(data::DataLoader& train, data::DataLoader* val, int64_t e
       if (optimizer) optimizer->step_in_backward(false);
     }
   } in_backward;
-  if (options_.step_in_backward) {
-    NABLA_CHECK(accumulate_ == 1, "Trainer::fit",
-                "step_in_backward updates at every backward: it needs accumulate_grad_batches = 1, got ", accumulate_);
-    if (!optimizer_.steps_in_backward()) {
-      optimizer_.step_in_backward(true);
-      in_backward.optimizer = &optimizer_;
-    }
+  if (options_.step_in_backward && !optimizer_.steps_in_backward()) {
+    optimizer_.step_in_backward(true);
+    in_backward.optimizer = &optimizer_;
   }
 
   FitResult result;
