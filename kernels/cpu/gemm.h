@@ -37,6 +37,10 @@ struct GemmSgd {
   int64_t momentum_offset;
   float lr, sign, weight_decay, momentum, one_minus_dampening;
   bool nesterov;
+  // Plain momentum SGD: no decay, dampening or nesterov, and not maximizing,
+  // so sign * g and (1 - dampening) * d are products by 1, exact, which the
+  // step can leave out and still give the same bits.
+  bool plain() const { return sign == 1.0f && weight_decay == 0.0f && one_minus_dampening == 1.0f && !nesterov; }
 };
 
 template <class T>

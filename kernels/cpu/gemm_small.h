@@ -64,6 +64,16 @@ __attribute__((always_inline)) inline void sgd_row(const GemmSgd& s, float* p, c
   float* buf = p + s.momentum_offset;
   const __m512 lr = _mm512_set1_ps(s.lr), sign = _mm512_set1_ps(s.sign), wd = _mm512_set1_ps(s.weight_decay);
   const __m512 momentum = _mm512_set1_ps(s.momentum), omd = _mm512_set1_ps(s.one_minus_dampening);
+  if (s.plain()) {  // the common case, with none of the products by 1 nor a test per vector
+    NABLA_UNROLL
+    for (int v = 0; v < NV; ++v) {
+      const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
+      const __m512 b = _mm512_add_ps(rounded_mul(_mm512_maskz_loadu_ps(m, buf + 16 * v), momentum), acc[v]);
+      _mm512_mask_storeu_ps(buf + 16 * v, m, b);
+      _mm512_mask_storeu_ps(p + 16 * v, m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + 16 * v), rounded_mul(lr, b)));
+    }
+    return;
+  }
   NABLA_UNROLL
   for (int v = 0; v < NV; ++v) {
     const __mmask16 m = v + 1 < NV ? __mmask16(0xFFFF) : last;
