@@ -273,6 +273,11 @@ inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
 // 20.5 µs a product against 31 µs dense; in its training step, the
 // backward went from ~41 to ~31 µs.
 //
+// The tiles also skip the k where B's row is all zeros across the panel: in
+// dW = dzᵀ·x, a patch of an image's background (4 rows of pixels: 10% of a
+// Fashion-MNIST batch's row panels), found by the pass that checks the
+// panel for infinities. The step of the benchmark MLP: ~1.5% faster.
+//
 // Same result, bit for bit but for the sign of a zero: the skipped steps
 // would have added 0 · B(k, j), which leaves a sum unchanged - unless B(k, j)
 // is infinite or NaN, where the product is NaN; a panel of B (128 columns
@@ -319,17 +324,30 @@ inline void nonzero_masks(const GemmArgs<float>& g, uint64_t* masks) {
   }
 }
 
-// Whether every entry of B's rows [0, g.k), columns [0, g.n) is finite.
-inline bool all_finite(const GemmArgs<float>& g) {
+// Whether every entry of B's rows [0, g.k), columns [0, g.n) is finite; and
+// in *nonzero, bit k set where row k has a non-zero there (any bit set: -0
+// counts, which only keeps a step the tiles could have skipped).
+inline bool finite_with_nonzero_rows(const GemmArgs<float>& g, uint64_t* nonzero) {
   constexpr int kNanOrInf = 0x01 | 0x08 | 0x10 | 0x80;  // fpclass: quiet NaN, +inf, -inf, signalling NaN
   __mmask16 bad = 0;
+  uint64_t rows = 0;
   for (int64_t k = 0; k < g.k; ++k) {
     const float* b = g.b + k * g.ldb;
+    __mmask16 any = 0;
     int64_t j = 0;
-    for (; j + 16 <= g.n; j += 16) bad |= _mm512_fpclass_ps_mask(_mm512_loadu_ps(b + j), kNanOrInf);
-    if (j < g.n)
-      bad |= _mm512_fpclass_ps_mask(_mm512_maskz_loadu_ps(__mmask16((1u << (g.n - j)) - 1), b + j), kNanOrInf);
+    for (; j + 16 <= g.n; j += 16) {
+      const __m512 v = _mm512_loadu_ps(b + j);
+      bad |= _mm512_fpclass_ps_mask(v, kNanOrInf);
+      any |= _mm512_test_epi32_mask(_mm512_castps_si512(v), _mm512_castps_si512(v));
+    }
+    if (j < g.n) {
+      const __m512 v = _mm512_maskz_loadu_ps(__mmask16((1u << (g.n - j)) - 1), b + j);
+      bad |= _mm512_fpclass_ps_mask(v, kNanOrInf);
+      any |= _mm512_test_epi32_mask(_mm512_castps_si512(v), _mm512_castps_si512(v));
+    }
+    rows |= uint64_t(any != 0) << k;
   }
+  *nonzero = rows;
   return bad == 0;
 }
 
@@ -438,8 +456,11 @@ inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
     cols.n = std::min(width, g.n - j0);
     cols.b = g.b + j0;
     cols.c = g.c + j0;
-    // The check reads the panel into L1, where the tiles then find it.
-    if (!all_finite(cols)) {
+    // The check reads the panel into L1, where the tiles then find it. A
+    // row of the panel that is all zeros (a patch of an image's background,
+    // in x) adds nothing to any row of C: the tiles skip it too.
+    uint64_t b_rows = 0;
+    if (!finite_with_nonzero_rows(cols, &b_rows)) {
       gemm_by_broadcast_block(cols);
       continue;
     }
@@ -449,9 +470,9 @@ inline bool gemm_skipping_zeros(const GemmArgs<float>& g) {
       constexpr int NV = decltype(nv)::value;
       int64_t i = 0;
       for (; i + 2 <= g.m; i += 2)
-        tile_skipping<2, NV>(cols, order + i, 0, last, masks[order[i]] | masks[order[i + 1]],
+        tile_skipping<2, NV>(cols, order + i, 0, last, (masks[order[i]] | masks[order[i + 1]]) & b_rows,
                              i + 4 <= g.m ? order + i + 2 : nullptr);
-      if (i < g.m) tile_skipping<1, NV>(cols, order + i, 0, last, masks[order[i]], nullptr);
+      if (i < g.m) tile_skipping<1, NV>(cols, order + i, 0, last, masks[order[i]] & b_rows, nullptr);
     });
   }
   return true;

@@ -112,7 +112,20 @@ namespace {
 // element, the FMAs over k in blocks of 64, each block's sum added to C.
 // Skipping a zero changes no value, so the result must match whether the
 // zeros were skipped (many of them) or multiplied (few).
-void check_zeros_of_a(int64_t m, int64_t n, int64_t k, double zeros, bool a_col) {
+// Makes a fraction of B's rows zero over a run of columns, a panel of the
+// zero-skipping tiles or more, or part of one (as a patch of an image's
+// background zeros rows of x), which those tiles skip as well.
+void zero_row_patches(std::vector<float>& b, int64_t k, int64_t n, int64_t ldb, double fraction, std::mt19937& rng) {
+  std::uniform_real_distribution<double> coin(0, 1);
+  for (int64_t p = 0; p < k; ++p) {
+    if (coin(rng) >= fraction) continue;
+    const int64_t from = int64_t(coin(rng) * n / 2), to = coin(rng) < 0.5 ? n : from + (n - from) / 2;
+    for (int64_t j = from; j < to; ++j) b[p * ldb + j] = 0.0f;
+  }
+}
+
+// zero_rows: see zero_row_patches.
+void check_zeros_of_a(int64_t m, int64_t n, int64_t k, double zeros, bool a_col, double zero_rows = 0) {
   std::mt19937 rng(11);
   std::normal_distribution<float> normal;
   std::uniform_real_distribution<double> coin(0, 1);
@@ -120,6 +133,7 @@ void check_zeros_of_a(int64_t m, int64_t n, int64_t k, double zeros, bool a_col)
   std::vector<float> a((a_col ? k : m) * lda), b(k * ldb);
   for (float& v : a) v = coin(rng) < zeros ? 0.0f : normal(rng);
   for (float& v : b) v = normal(rng);
+  zero_row_patches(b, k, n, ldb, zero_rows, rng);
   auto at = [&](int64_t i, int64_t p) { return a_col ? a[i + p * lda] : a[i * lda + p]; };
   const bool exact = std::string(nabla::kernels::cpu::gemm_isa()) == "avx512" && !std::getenv("NABLA_GEMM") &&
                      double(m) * double(n) * double(k) <= 8.0 * 1024 * 1024;
@@ -163,10 +177,14 @@ TEST_CASE("gemm: products whose A is mostly zeros (a ReLU layer's gradient) skip
       for (int64_t m : {1, 7, 37, 261})
         for (int64_t n : {31, 33, 130})
           for (int64_t k : {1, 29, 64, 65, 130}) check_zeros_of_a(m, n, k, zeros, a_col);
+  // B with rows of zeros across whole panels or parts of them.
+  for (double zero_rows : {0.3, 0.9, 1.0})
+    for (int64_t n : {33, 130, 784}) check_zeros_of_a(37, n, 32, 0.6, true, zero_rows);
   // The benchmark MLP's dW = dzᵀ·x at batch 32 (split across 2 threads by rows).
   for (int threads : {1, 2}) {
     nabla::set_num_threads(threads);
     check_zeros_of_a(128, 784, 32, 0.6, true);
+    check_zeros_of_a(128, 784, 32, 0.6, true, 0.5);
   }
   nabla::set_num_threads(1);
 }
@@ -201,7 +219,8 @@ namespace {
 // gemm_sgd) against the product by gemm() into a buffer and then
 // kernels::cpu::sgd_step: the parameter and momentum buffer must come out
 // the same, bit for bit. Returns false where the fused kernel declined.
-bool check_sgd_product(int64_t m, int64_t n, int64_t k, double zeros, bool a_col, const nabla::kernels::SgdHyper& h) {
+bool check_sgd_product(int64_t m, int64_t n, int64_t k, double zeros, bool a_col, const nabla::kernels::SgdHyper& h,
+                       double zero_rows = 0) {
   using nabla::kernels::View;
   std::mt19937 rng(11);
   std::normal_distribution<float> normal;
@@ -209,6 +228,7 @@ bool check_sgd_product(int64_t m, int64_t n, int64_t k, double zeros, bool a_col
   std::vector<float> a(m * k), b(k * n), grad(m * n), p(m * n), v(m * n);
   for (float& x : a) x = uniform(rng) < zeros ? 0.0f : normal(rng);
   for (float& x : b) x = normal(rng);
+  zero_row_patches(b, k, n, n, zero_rows, rng);
   for (float& x : p) x = normal(rng);
   for (float& x : v) x = normal(rng);
   std::vector<float> p2 = p, v2 = v;
@@ -253,6 +273,7 @@ TEST_CASE("gemm: the SGD step fused into a product's tiles equals the product, t
   for (int threads : {1, 2}) {
     nabla::set_num_threads(threads);
     CHECK(check_sgd_product(128, 784, 32, 0.6, true, hypers[0]) == expect_fused);
+    CHECK(check_sgd_product(128, 784, 32, 0.6, true, hypers[0], 0.5) == expect_fused);
   }
   nabla::set_num_threads(1);
   // Declined (the caller forms the gradient instead): k over one block of
