@@ -376,6 +376,8 @@ bool accumulate_product(size_t input, const Tensor& dy, const Tensor& x) {
 // Offers the gradient a·b of a leaf input to its consumer, when the engine
 // would hand the consumer exactly that: it is the leaf's last gradient to
 // come in this backward, and nothing else is to be added to it or seen.
+uint64_t backward_pass() { return running_visit; }
+
 bool consume_product(size_t input, const Tensor& a, const Tensor& b) {
   const Node* n = accumulating_node;
   if (!n || input >= n->inputs.size()) return false;

@@ -31,4 +31,10 @@ struct GradConsumer {
   }
 };
 
+// The number of the backward pass running on this thread (each backward()
+// or grad() call has its own, never reused), or 0 outside one: a consumer
+// can read what stays fixed through a pass (an optimizer's options) once
+// per pass instead of once per leaf.
+uint64_t backward_pass();
+
 }  // namespace nabla::autograd

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "../autograd/grad_consumer.h"
 #include "kernel_args.h"
 
 namespace nabla::optim {
@@ -34,36 +35,43 @@ void SGD::check_options(const Options& o) const {
               ", dampening=", o.at("dampening"));
 }
 
-namespace {
-kernels::SgdHyper hyper(const ParamGroup& group) {
-  return {group.lr(),
-          group.get("momentum"),
-          group.get("dampening"),
-          group.get("weight_decay"),
-          group.flag("nesterov"),
-          group.flag("maximize"),
-          false};
+SGD::GroupOptions SGD::options_of(const ParamGroup& group) {
+  const uint64_t pass = autograd::backward_pass();
+  if (pass != 0 && pass == options_pass_ && &group == options_group_) return options_;
+  options_ = {group.lr(),
+              group.get("momentum"),
+              group.get("dampening"),
+              group.get("weight_decay"),
+              group.flag("nesterov"),
+              group.flag("maximize")};
+  options_pass_ = pass;
+  options_group_ = &group;
+  return options_;
 }
-}  // namespace
+
+kernels::SgdHyper SGD::hyper(const GroupOptions& o, bool first_step) {
+  return {o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, o.maximize, first_step};
+}
 
 void SGD::update(const ParamGroup& group, const std::vector<ParamUpdate>& params) {
-  kernels::SgdHyper h = hyper(group);
-  const double momentum = h.momentum;
+  const GroupOptions o = options_of(group);
   for (const ParamUpdate& u : params) {
     // The buffer is born at the first step with momentum, holding that step's gradient.
-    h.first_step = momentum != 0 && !u.state->buffers.contains("momentum_buffer");
-    Tensor buf = momentum != 0 ? buffer(*u.state, "momentum_buffer", u.param) : Tensor();
-    kernels::sgd_step(detail::kview(u.param), detail::kview(u.grad), detail::kview_or_null(buf), h);
+    const Tensor* held = o.momentum != 0 ? u.state->buffers.find("momentum_buffer") : nullptr;
+    Tensor buf = o.momentum != 0 ? (held ? *held : buffer(*u.state, "momentum_buffer", u.param)) : Tensor();
+    kernels::sgd_step(detail::kview(u.param), detail::kview(u.grad), detail::kview_or_null(buf),
+                      hyper(o, o.momentum != 0 && !held));
   }
 }
 
 bool SGD::update_from_product(const ParamGroup& group, const Tensor& param, ParamState& state, const Tensor& a,
                               const Tensor& b) {
-  if (group.get("momentum") == 0 || !state.buffers.contains("momentum_buffer")) return false;
-  const Tensor buf = state.buffers.at("momentum_buffer");
+  const GroupOptions o = options_of(group);
+  const Tensor* buf = o.momentum != 0 ? state.buffers.find("momentum_buffer") : nullptr;
+  if (!buf) return false;  // no momentum, or its buffer's first step
   int64_t da[6], db[6];
   return kernels::sgd_step_product(detail::kview(param), nabla::detail::kview_matrix(a, da),
-                                   nabla::detail::kview_matrix(b, db), detail::kview(buf), hyper(group));
+                                   nabla::detail::kview_matrix(b, db), detail::kview(*buf), hyper(o, false));
 }
 
 }  // namespace nabla::optim

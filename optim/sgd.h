@@ -15,6 +15,10 @@
 #pragma once
 #include "optimizer.h"
 
+namespace nabla::kernels {
+struct SgdHyper;
+}
+
 namespace nabla::optim {
 
 class SGD : public Optimizer {
@@ -29,6 +33,20 @@ class SGD : public Optimizer {
   // kernels::sgd_step_product where it takes the product.
   bool update_from_product(const ParamGroup& group, const Tensor& param, ParamState& state, const Tensor& a,
                            const Tensor& b) override;
+
+  // A group's options as numbers. Stepping in backward, each parameter's
+  // update comes on its own, and reading the six options by name took ~0.1
+  // µs each time: there they are read once per backward pass (a change made
+  // during a pass applies from the next), elsewhere at every update().
+  struct GroupOptions {
+    double lr, momentum, dampening, weight_decay;
+    bool nesterov, maximize;
+  };
+  GroupOptions options_of(const ParamGroup& group);
+  static kernels::SgdHyper hyper(const GroupOptions& o, bool first_step);
+  uint64_t options_pass_ = 0;  // the backward pass options_ were read in, 0 for none
+  const ParamGroup* options_group_ = nullptr;
+  GroupOptions options_{};
 };
 
 }  // namespace nabla::optim

@@ -88,6 +88,47 @@ TEST_CASE("step_in_backward makes the standard loop's updates, bit for bit", "[o
   }
 }
 
+TEST_CASE("step_in_backward: options changed between steps, and groups of their own, apply as in the standard loop",
+          "[optim][step_in_backward]") {
+  // SGD reads a group's options once per backward pass: each pass must see
+  // the changes made before it, and each group its own options.
+  for (bool two_groups : {false, true}) {
+    CAPTURE(two_groups);
+    manual_seed(5);
+    nn::MLP standard(37, {45, 19}, 10), fused(37, {45, 19}, 10);
+    fused.load_state_dict(standard.state_dict());
+    auto groups = [&](nn::MLP& m) {
+      std::vector<Tensor> p = m.parameters();
+      if (!two_groups) return std::vector<optim::ParamGroup>{{p}};
+      return std::vector<optim::ParamGroup>{{{p[0], p[1]}, {{"lr", 0.1}}},
+                                            {{p.begin() + 2, p.end()}, {{"lr", 0.02}, {"nesterov", 1}}}};
+    };
+    optim::SGD opt_standard(groups(standard), {{"lr", 0.05}, {"momentum", 0.9}});
+    optim::SGD opt_fused(groups(fused), {{"lr", 0.05}, {"momentum", 0.9}});
+    opt_fused.step_in_backward();
+    for (int s = 0; s < 5; ++s) {
+      for (optim::SGD* opt : {&opt_standard, &opt_fused}) {  // a schedule of its own for each group
+        opt->param_groups().front().set_lr(0.1 / (s + 1));
+        opt->param_groups().back().set("momentum", s % 2 ? 0.5 : 0.9);
+      }
+      const Batch b = batch(33, 37, 10, 200 + s);
+      opt_standard.zero_grad();
+      nn::functional::cross_entropy(standard(b.x), b.y).backward();
+      opt_standard.step();
+      nn::functional::cross_entropy(fused(b.x), b.y).backward();
+    }
+    CHECK(max_diff(standard, fused) == 0);
+    // And a learning rate of 0 set now stops the very next pass's updates.
+    std::vector<Tensor> before;
+    for (const Tensor& p : fused.parameters()) before.push_back(p.detach().clone());
+    for (optim::ParamGroup& g : opt_fused.param_groups()) g.set_lr(0);
+    const Batch b = batch(33, 37, 10, 300);
+    nn::functional::cross_entropy(fused(b.x), b.y).backward();
+    const std::vector<Tensor> after = fused.parameters();
+    for (size_t i = 0; i < after.size(); ++i) CHECK(max(abs(after[i] - before[i])).item<double>() == 0);
+  }
+}
+
 TEST_CASE("step_in_backward: a weight used twice is updated once, with both parts", "[optim][step_in_backward]") {
   manual_seed(3);
   Tensor w0 = randn({24, 24}) * 0.2, b0 = randn({24}) * 0.1;
