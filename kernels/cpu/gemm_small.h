@@ -269,9 +269,9 @@ inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
 // few. Choosing per pair between the two gained nothing.) With zeros at
 // random places in the benchmark MLP's dW (128 x 784 x 32), the pairs take
 // 0.85x the dense tiles' time at 45% zeros, 0.75x at 55% and 0.6x at 65%.
-// On the real dz of its third epoch, with the pairs of pair_rows below:
-// 20.5 µs a product against 31 µs dense; in its training step, the
-// backward went from ~41 to ~31 µs.
+// On the real dz of its third epoch, with pairs of similar rows (as
+// pair_rows below once chose them): 20.5 µs a product against 31 µs dense;
+// in its training step, the backward went from ~41 to ~31 µs.
 //
 // The tiles also skip the k where B's row is all zeros across the panel: in
 // dW = dzᵀ·x, a patch of an image's background (4 rows of pixels: 10% of a
@@ -284,10 +284,9 @@ inline void gemm_by_broadcast_block(const GemmArgs<float>& g) {
 // of a k block) with such a value is multiplied by the dense tiles. The
 // non-zero steps are added in the same order, in k blocks of the same size.
 
-constexpr int kSkipVectors = 8;          // NV of a pair tile: 2 x 8 accumulators + 8 of B + 2 of A
-constexpr int64_t kSkipRows = 256;       // rows of A whose masks are held at once (on the stack)
-constexpr int64_t kSkipMinCols = 32;     // below this n, finding the zeros costs more than skipping them saves
-constexpr int64_t kSkipMatchWindow = 8;  // candidates for a row's partner (pair_rows)
+constexpr int kSkipVectors = 8;       // NV of a pair tile: 2 x 8 accumulators + 8 of B + 2 of A
+constexpr int64_t kSkipRows = 256;    // rows of A whose masks are held at once (on the stack)
+constexpr int64_t kSkipMinCols = 32;  // below this n, finding the zeros costs more than skipping them saves
 
 // masks[i]: bit k set where A(i, k) != 0, for the m <= kSkipRows rows and
 // k < g.k <= 64 of g.
@@ -395,37 +394,23 @@ void tile_skipping(const GemmArgs<float>& g, const int64_t* rows, int64_t j0, __
 
 // The order in which gemm_skipping_zeros pairs A's rows - order[0] with
 // order[1], order[2] with order[3], ... - so that each pair's union of
-// non-zeros, the k its tile steps through, is small. The rows are sorted by
+// non-zeros, the k its tile steps through, is small: the rows sorted by
 // their count of non-zeros (a counting sort), so that mostly-zero rows
-// (units that were rarely on) meet; then each row in turn takes as partner
-// the one of the next kSkipMatchWindow unpaired rows with which its union is
-// smallest. On 38 batches of the benchmark MLP's dW in its third epoch, the
-// pairs step through 0.445 of the dense tiles' k steps, against 0.52 with
-// the sort alone and 0.58 with rows paired as they come (20.5, 22 and 23 µs
-// a product; a wider window found little more and cost more than it saved).
+// (units that were rarely on) meet. On 38 batches of the benchmark MLP's dW
+// in its third epoch, the pairs step through 0.52 of the dense tiles' k
+// steps, against 0.58 with rows paired as they come. Choosing each row's
+// partner among the next 8 by the smallest union got that to 0.445 and the
+// product alone to 20.5 µs from 22, but in the training step it cost more
+// than it saved: the step ran 2-3% faster with the sort alone (in-process
+// A/B over 3 epochs), and 1-1.5% faster with it than with partners chosen
+// among the next 2 or 4 - the choice's branches mispredict, and the tiles
+// spend much of their time on the update's memory traffic, which the
+// pairing does not change.
 inline void pair_rows(const uint64_t* masks, int64_t m, int64_t* order) {
-  int64_t sorted[kSkipRows], start[66] = {0};
+  int64_t start[66] = {0};
   for (int64_t i = 0; i < m; ++i) ++start[__builtin_popcountll(masks[i]) + 1];
   for (int c = 1; c < 66; ++c) start[c] += start[c - 1];
-  for (int64_t i = 0; i < m; ++i) sorted[start[__builtin_popcountll(masks[i])]++] = i;
-  bool paired[kSkipRows] = {false};
-  int64_t n = 0;
-  for (int64_t a = 0; a < m; ++a) {
-    if (paired[a]) continue;
-    paired[a] = true;
-    order[n++] = sorted[a];
-    int64_t best = -1, best_union = 65;
-    for (int64_t c = a + 1, seen = 0; c < m && seen < kSkipMatchWindow; ++c) {
-      if (paired[c]) continue;
-      ++seen;
-      const int64_t u = __builtin_popcountll(masks[sorted[a]] | masks[sorted[c]]);
-      if (u < best_union) best_union = u, best = c;
-    }
-    if (best >= 0) {
-      paired[best] = true;
-      order[n++] = sorted[best];
-    }
-  }
+  for (int64_t i = 0; i < m; ++i) order[start[__builtin_popcountll(masks[i])]++] = i;
 }
 
 // Rows [0, g.m <= kSkipRows) of one k block (g.k <= 64) by the pair tiles,
